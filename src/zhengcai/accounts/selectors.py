@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from zhengcai.core.permissions import P, role_allows
+from zhengcai.organizations.models import Organization, Region
+
+from .models import ApiToken, Membership, User
+
+
+def user_memberships(*, user: Any) -> list[Membership]:
+    """Active memberships, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached: list[Membership] | None = getattr(user, "_zc_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True)
+            .select_related("organization", "organization__region", "organization__parent")
+            .order_by("id")
+        )
+        user._zc_memberships = cached
+    return cached
+
+
+def user_roles(*, user: Any) -> set[str]:
+    return {m.role for m in user_memberships(user=user)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a permission reaches: everything, some regions, or some organizations."""
+
+    everything: bool = False
+    region_ids: frozenset[int] = frozenset()
+    organization_ids: frozenset[int] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.everything or self.region_ids or self.organization_ids)
+
+    def filter(self, qs: QuerySet[Any], *, region_field: str, organization_field: str) -> QuerySet[Any]:
+        if self.everything:
+            return qs
+        if self.empty:
+            return qs.none()
+        condition = Q(**{f"{region_field}__in": self.region_ids}) | Q(
+            **{f"{organization_field}__in": self.organization_ids}
+        )
+        return qs.filter(condition)
+
+
+def membership_scope(membership: Membership) -> Scope:
+    org = membership.organization
+    if org.is_bureau:
+        if org.region.is_city:
+            return Scope(everything=True)
+        return Scope(region_ids=frozenset({org.region_id}))
+    return Scope(organization_ids=frozenset({org.pk}))
+
+
+def user_scope(*, user: Any, perm: P) -> Scope:
+    """Union of the scopes of every membership whose role grants ``perm``."""
+    everything = False
+    regions: set[int] = set()
+    orgs: set[int] = set()
+    for membership in user_memberships(user=user):
+        if not role_allows(membership.role, perm):
+            continue
+        scope = membership_scope(membership)
+        everything |= scope.everything
+        regions |= scope.region_ids
+        orgs |= scope.organization_ids
+    return Scope(everything=everything, region_ids=frozenset(regions), organization_ids=frozenset(orgs))
+
+
+def user_organizations(*, user: Any) -> list[Organization]:
+    seen: dict[int, Organization] = {}
+    for m in user_memberships(user=user):
+        seen.setdefault(m.organization_id, m.organization)
+    return list(seen.values())
+
+
+def organization_members(*, organization: Organization) -> QuerySet[Membership]:
+    return Membership.objects.filter(organization=organization).select_related("user").order_by("role", "user__username")
+
+
+def api_token_list(*, user: User, at: dt.datetime) -> QuerySet[ApiToken]:
+    scope = user_scope(user=user, perm=P.TOKENS_MANAGE)
+    qs = ApiToken.objects.select_related("organization", "user")
+    return scope.filter(qs, region_field="organization__region", organization_field="organization")
+
+
+def regions_in_scope(scope: Scope) -> QuerySet[Region]:
+    if scope.everything:
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=scope.region_ids)
+
+
+
+SESSION_MEMBERSHIP_KEY = "zc_membership"
+
+
+def current_membership(*, request: Any) -> Membership | None:
+    """The membership the person is acting in (chosen in the header when they have several)."""
+    memberships = user_memberships(user=request.user)
+    if not memberships:
+        return None
+    chosen = request.session.get(SESSION_MEMBERSHIP_KEY)
+    for membership in memberships:
+        if membership.pk == chosen:
+            return membership
+    return memberships[0]

@@ -1,0 +1,110 @@
+"""The JSON API, /api/v1/ (django-ninja). Every operation declares its permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from zhengcai.accounts.services import api_token_authenticate
+from zhengcai.core.errors import ServiceError
+
+
+class BearerToken(HttpBearer):
+    """Machine clients (banks, guarantors): ``Authorization: Bearer zc_…``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return api_token_authenticate(plaintext=token, at=timezone.now())
+
+
+class TokenHeader(APIKeyHeader):
+    param_name = "X-API-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return api_token_authenticate(plaintext=key or "", at=timezone.now()) if key else None
+
+
+AUTH = [django_auth, BearerToken(), TokenHeader()]
+
+api = NinjaAPI(
+    title="Zhengcai API",
+    version="1",
+    description="政采 — Heze government procurement platform. 中文优先，English second.",
+    urls_namespace="api-1",
+    auth=AUTH,
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, zh: str, en: str, field: str | None = None) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "field": field, "message_zh": zh, "message_en": en}, status=status
+    )
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=400)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in {"body", "query", "path", "payload"}]
+        field = ".".join(loc) or None
+        errors.append(
+            {
+                "code": "core.validation",
+                "field": field,
+                "message_zh": f"字段 {field} 无效：{err.get('msg', '')}",
+                "message_en": f"Field {field} is invalid: {err.get('msg', '')}",
+            }
+        )
+    body = dict(errors[0]) if errors else {"code": "core.validation", "field": None}
+    body["errors"] = errors
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "core.unauthenticated", "需要登录或有效的 API 令牌。", "Log in or send a valid API token.")
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "core.forbidden", "您的角色无权执行此操作。", "Your role may not do this.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "core.not_found", "未找到，或不在您的权限范围内。", "Not found, or outside your scope.")
+
+
+def _register_routers() -> None:
+    from zhengcai.accounts.api import router as accounts_router
+    from zhengcai.core.api import router as core_router
+    from zhengcai.organizations.api import router as organizations_router
+
+    api.add_router("/", organizations_router)
+    api.add_router("/", accounts_router)
+    api.add_router("/", core_router)
+
+
+_register_routers()
+
+
+def undeclared_operations() -> list[str]:
+    """Operations without @api_permission (the permission matrix test requires none)."""
+    missing = []
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                if getattr(operation.view_func, "zc_permission", None) is None:
+                    missing.append(f"{','.join(operation.methods)} {path}")
+    return missing

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from zhengcai.core.permissions import P, declare
+from zhengcai.portal import views as portal
+
+from .api import api
+
+admin.site.site_header = "政采 zhengcai — platform operators"
+
+portal_patterns = (
+    [
+        path("", portal.home, name="home"),
+        path("about/", portal.about, name="about"),
+        path("directory/", portal.directory, name="directory"),
+        path("directory/<int:pk>/", portal.organization_detail, name="organization"),
+        path("register/supplier/", portal.supplier_register_view, name="register_supplier"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("i18n/setlang/", declare(P.PUBLIC, set_language), name="set_language"),
+    path("i18n/js/", declare(P.PUBLIC, JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("office/", include("zhengcai.accounts.urls")),
+    path("office/", include("zhengcai.organizations.urls")),
+    path("office/", include("zhengcai.core.urls")),
+    path("api/v1/", api.urls),
+    path(settings.ZC_ADMIN_PATH, admin.site.urls),
+]

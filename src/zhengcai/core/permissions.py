@@ -1,0 +1,147 @@
+"""The one place that says which role may do what.
+
+Every view carries ``@permission(P.X)`` and every API operation ``@api_permission(P.X)``;
+``tests/test_permission_matrix.py`` walks every URL pattern and fails on a view without a
+declaration, then calls each one as every role and as an anonymous visitor.
+
+Scope (which rows a permission reaches) follows the membership's organization:
+a role held in the city finance bureau (or one of its departments) reaches the whole city,
+one held in a county bureau reaches that county, any other reaches its own organization.
+Selectors apply the scope; out-of-scope objects answer 404.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
+    BUREAU_REVIEWER = "bureau_reviewer", _("Bureau reviewer")
+    PUBLICITY_EDITOR = "publicity_editor", _("Publicity editor")
+    PURCHASER_STAFF = "purchaser_staff", _("Purchaser staff")
+    AGENCY_STAFF = "agency_staff", _("Agency staff")
+    SUPPLIER_STAFF = "supplier_staff", _("Supplier staff")
+    BANK_OFFICER = "bank_officer", _("Bank officer")
+    GUARANTOR_OFFICER = "guarantor_officer", _("Guarantor officer")
+    EVALUATION_EXPERT = "evaluation_expert", _("Evaluation expert")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+
+
+class P(StrEnum):
+    """Permissions. PUBLIC and AUTHENTICATED are not granted by roles: they describe the caller."""
+
+    PUBLIC = "public"
+    AUTHENTICATED = "authenticated"
+    BACKOFFICE = "backoffice.access"
+    ORG_VIEW_OWN = "organizations.view_own"
+    SUPPLIER_REVIEW = "organizations.review_supplier"
+    ORG_VIEW_ALL = "organizations.view_all"
+    AUDIT_VIEW = "audit.view"
+    TOKENS_MANAGE = "accounts.manage_tokens"
+    NOTIFICATIONS_OWN = "notifications.view_own"
+
+
+_MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
+    Role.BUREAU_ADMIN: frozenset(_MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.TOKENS_MANAGE}),
+    Role.BUREAU_REVIEWER: frozenset(_MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL}),
+    Role.PUBLICITY_EDITOR: frozenset(_MEMBER),
+    Role.PURCHASER_STAFF: frozenset(_MEMBER),
+    Role.AGENCY_STAFF: frozenset(_MEMBER),
+    Role.SUPPLIER_STAFF: frozenset(_MEMBER),
+    Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
+    Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
+    Role.EVALUATION_EXPERT: frozenset(_MEMBER),
+    Role.AUDITOR: frozenset(_MEMBER | {P.ORG_VIEW_ALL, P.AUDIT_VIEW}),
+}
+
+# Which organization kinds may hold which roles (enforced when a membership is created).
+ROLE_ORGANIZATION_KINDS: dict[Role, frozenset[str]] = {
+    Role.BUREAU_ADMIN: frozenset({"finance_bureau", "bureau_department"}),
+    Role.BUREAU_REVIEWER: frozenset({"finance_bureau", "bureau_department"}),
+    Role.PUBLICITY_EDITOR: frozenset({"finance_bureau", "bureau_department"}),
+    Role.PURCHASER_STAFF: frozenset({"budget_unit"}),
+    Role.AGENCY_STAFF: frozenset({"agency", "trading_centre"}),
+    Role.SUPPLIER_STAFF: frozenset({"supplier"}),
+    Role.BANK_OFFICER: frozenset({"bank"}),
+    Role.GUARANTOR_OFFICER: frozenset({"guarantor"}),
+    Role.EVALUATION_EXPERT: frozenset({"finance_bureau", "bureau_department"}),
+    Role.AUDITOR: frozenset({"finance_bureau", "bureau_department"}),
+}
+
+
+def role_allows(role: str, perm: P) -> bool:
+    if perm is P.PUBLIC or perm is P.AUTHENTICATED:
+        return True
+    return perm in ROLE_PERMISSIONS.get(Role(role), frozenset())
+
+
+def roles_with(perm: P) -> frozenset[Role]:
+    return frozenset(role for role in Role if role_allows(role, perm))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_has_perm(user: Any, perm: P) -> bool:
+    if perm is P.PUBLIC:
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if perm is P.AUTHENTICATED:
+        return True
+    from zhengcai.accounts.selectors import user_roles  # late: accounts builds on core
+
+    return any(role_allows(role, perm) for role in user_roles(user=user))
+
+
+def permission(perm: P) -> Callable[[F], F]:
+    """Declare and enforce who may call a view. Anonymous callers go to the login page."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if perm is not P.PUBLIC and not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login  # late: needs the user model
+
+                return redirect_to_login(request.get_full_path())
+            if not user_has_perm(request.user, perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.zc_permission = perm  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def declare(perm: P, view: F) -> F:
+    """Declare (and enforce) a permission on a third-party view such as Django's set_language."""
+    return permission(perm)(view)
+
+
+def api_permission(perm: P) -> Callable[[F], F]:
+    """Declare and enforce who may call an API operation (django-ninja); see zhengcai.config.api."""
+
+    def decorator(func: F) -> F:
+        @functools.wraps(func)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            user = getattr(request, "auth", None) or request.user
+            if not user_has_perm(user, perm):
+                raise PermissionDenied
+            return func(request, *args, **kwargs)
+
+        wrapped.zc_permission = perm  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
