@@ -1,9 +1,7 @@
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from zhengcai.core.permissions import P, ROLE_PERMISSIONS, Role, api_permission
+from zhengcai.core.permissions import ROLE_PERMISSIONS, P, Role, api_permission
 
 from .selectors import membership_scope, user_memberships
 

@@ -12,4 +12,3 @@ def current_membership_context(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     return {"zc_memberships": user_memberships(user=user), "zc_membership": current_membership(request=request)}
-

@@ -86,7 +86,9 @@ def user_organizations(*, user: Any) -> list[Organization]:
 
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:
-    return Membership.objects.filter(organization=organization).select_related("user").order_by("role", "user__username")
+    return (
+        Membership.objects.filter(organization=organization).select_related("user").order_by("role", "user__username")
+    )
 
 
 def api_token_list(*, user: User, at: dt.datetime) -> QuerySet[ApiToken]:
@@ -99,7 +101,6 @@ def regions_in_scope(scope: Scope) -> QuerySet[Region]:
     if scope.everything:
         return Region.objects.all()
     return Region.objects.filter(pk__in=scope.region_ids)
-
 
 
 SESSION_MEMBERSHIP_KEY = "zc_membership"

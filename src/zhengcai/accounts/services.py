@@ -48,7 +48,13 @@ def user_validate_new(*, username: str, password: str, email: str = "", display_
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str | None, email: str = "", display_name: str = "", phone: str = "", actor: Any,
+    *,
+    username: str,
+    password: str | None,
+    email: str = "",
+    display_name: str = "",
+    phone: str = "",
+    actor: Any,
     at: dt.datetime,
 ) -> User:
     """Create a person's account. ``password=None`` creates an account that cannot log in until set."""
@@ -86,7 +92,12 @@ def membership_create(
         membership.is_active = True
         membership.save(update_fields=["is_active"])
         audit_record(
-            actor=actor, action="membership.reactivate", obj=membership, before=before, after=snapshot(membership), at=at
+            actor=actor,
+            action="membership.reactivate",
+            obj=membership,
+            before=before,
+            after=snapshot(membership),
+            at=at,
         )
     return membership
 
@@ -111,7 +122,9 @@ def api_token_issue(
     *, organization: Organization, user: User, name: str, expires_at: dt.datetime | None, actor: User, at: dt.datetime
 ) -> IssuedToken:
     scope = user_scope(user=actor, perm=P.TOKENS_MANAGE)
-    if not (scope.everything or organization.pk in scope.organization_ids or organization.region_id in scope.region_ids):
+    if not (
+        scope.everything or organization.pk in scope.organization_ids or organization.region_id in scope.region_ids
+    ):
         raise PermissionDenied
     if not name.strip():
         raise ServiceError(AccountError.TOKEN_NAME_REQUIRED, "name", _("Token name is required."))
@@ -127,7 +140,11 @@ def api_token_issue(
         expires_at=expires_at,
     )
     audit_record(
-        actor=actor, action="api_token.issue", obj=token, after=snapshot(token, ["id", "name", "prefix", "organization", "user", "expires_at"]), at=at
+        actor=actor,
+        action="api_token.issue",
+        obj=token,
+        after=snapshot(token, ["id", "name", "prefix", "organization", "user", "expires_at"]),
+        at=at,
     )
     return IssuedToken(token=token, plaintext=f"{TOKEN_PREFIX}{prefix}_{secret}")
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -53,7 +54,8 @@ def _queues(request: HttpRequest, role: str) -> dict[str, Any]:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request=request)
-    assert membership is not None  # P.BACKOFFICE is granted only through a membership
+    if membership is None:  # P.BACKOFFICE is granted only through a membership
+        raise PermissionDenied
     context = {
         "membership": membership,
         "organization": membership.organization,
@@ -123,5 +125,3 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, bilingual(exc))
     return redirect("accounts:tokens")
-
-

@@ -73,7 +73,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "core.unauthenticated", "需要登录或有效的 API 令牌。", "Log in or send a valid API token.")
+    return _error(
+        request, 401, "core.unauthenticated", "需要登录或有效的 API 令牌。", "Log in or send a valid API token."
+    )
 
 
 @api.exception_handler(PermissionDenied)
@@ -83,7 +85,9 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "core.not_found", "未找到，或不在您的权限范围内。", "Not found, or outside your scope.")
+    return _error(
+        request, 404, "core.not_found", "未找到，或不在您的权限范围内。", "Not found, or outside your scope."
+    )
 
 
 def _register_routers() -> None:

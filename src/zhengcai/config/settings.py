@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "zhengcai.organizations",
     "zhengcai.accounts",
     "zhengcai.portal",
+    "zhengcai.demo",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,7 @@ MEDIA_URL = "/media/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [SRC_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 S3_BUCKET = os.environ.get("ZC_S3_BUCKET", "")
 if S3_BUCKET:
     default_storage: dict[str, Any] = {

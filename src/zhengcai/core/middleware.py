@@ -23,7 +23,7 @@ class PermissionDeclaredMiddleware:
     def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> None:
         match = request.resolver_match
         if match is not None and SELF_GUARDED_NAMESPACES.intersection(match.namespaces):
-            return None
+            return
         if getattr(view_func, "zc_permission", None) is None:
             raise ImproperlyConfigured(f"View {match.view_name if match else view_func!r} declares no permission")
-        return None
+        return

@@ -1,16 +1,20 @@
-from __future__ import annotations
-
 import datetime as dt
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from zhengcai.core.permissions import P, api_permission
 
 from .models import Organization, Region
-from .selectors import organization_directory, organization_public_get, region_list, supplier_pending_list, supplier_review_get
+from .selectors import (
+    organization_directory,
+    organization_public_get,
+    region_list,
+    supplier_pending_list,
+    supplier_review_get,
+)
 from .services import supplier_approve, supplier_reject
 
 router = Router(tags=["organizations"])
@@ -37,7 +41,7 @@ class OrganizationOut(Schema):
     parent_id: int | None
 
 
-class OrganizationFilter(FilterSchema):
+class OrganizationFilter(Schema):
     q: str = ""
     region: str = ""
     kind: str = ""

@@ -8,8 +8,6 @@ from zhengcai.core.permissions import P
 
 from .models import Organization, OrganizationKind, OrganizationStatus, Region
 
-PUBLIC_KINDS = [k for k in OrganizationKind.values]
-
 
 def region_list() -> QuerySet[Region]:
     return Region.objects.select_related("parent").order_by("sort", "code")
@@ -28,9 +26,7 @@ def region_get(*, code: str) -> Region:
     return Region.objects.select_related("parent").get(code=code)
 
 
-def organization_directory(
-    *, q: str = "", region: str = "", kind: str = "", size: str = ""
-) -> QuerySet[Organization]:
+def organization_directory(*, q: str = "", region: str = "", kind: str = "", size: str = "") -> QuerySet[Organization]:
     """The public directory: active organizations only, filtered and searchable by name or credit code."""
     qs = Organization.objects.filter(status=OrganizationStatus.ACTIVE).select_related("region", "parent")
     if q.strip():

@@ -20,7 +20,9 @@ from .rules import credit_code_problem, normalize_credit_code
 from .selectors import supplier_review_queryset
 
 
-def _check_credit_code(raw: str | None, kind: str, *, exclude_pk: int | None = None) -> tuple[str | None, list[ServiceError]]:
+def _check_credit_code(
+    raw: str | None, kind: str, *, exclude_pk: int | None = None
+) -> tuple[str | None, list[ServiceError]]:
     code = normalize_credit_code(raw or "")
     if not code:
         if kind in KINDS_WITH_CREDIT_CODE:
@@ -126,13 +128,13 @@ def supplier_register(*, data: SupplierRegistration, at: dt.datetime) -> tuple[O
     errors += code_errors
     errors += user_validate_new(username=data.username, password=data.password, email=data.contact_email)
     raise_if_any(errors)
-    assert data.region is not None
+    region: Region = data.region  # type: ignore[assignment]  # checked by _check_org_fields
     try:
         with transaction.atomic():
             org = Organization(
                 kind=OrganizationKind.SUPPLIER,
                 name=data.name.strip(),
-                region=data.region,
+                region=region,
                 credit_code=code,
                 size=data.size,
                 status=OrganizationStatus.PENDING,
@@ -189,9 +191,7 @@ def _reviewers_for(org: Organization) -> list[User]:
     return list({m.user for m in memberships})
 
 
-def _decide(
-    *, supplier: Organization, actor: User, at: dt.datetime, approve: bool, note: str
-) -> Organization:
+def _decide(*, supplier: Organization, actor: User, at: dt.datetime, approve: bool, note: str) -> Organization:
     locked = supplier_review_queryset(user=actor).select_for_update(of=("self",)).filter(pk=supplier.pk).first()
     if locked is None:
         raise Organization.DoesNotExist
@@ -204,7 +204,9 @@ def _decide(
         )
     if not approve and not note.strip():
         raise ServiceError(
-            OrgError.REVIEW_NOTE_REQUIRED, "review_note", _("Give the reason for rejecting, so the supplier can fix it.")
+            OrgError.REVIEW_NOTE_REQUIRED,
+            "review_note",
+            _("Give the reason for rejecting, so the supplier can fix it."),
         )
     before = snapshot(locked)
     locked.status = OrganizationStatus.ACTIVE if approve else OrganizationStatus.REJECTED
@@ -240,3 +242,116 @@ def supplier_approve(*, supplier: Organization, actor: User, at: dt.datetime, no
 def supplier_reject(*, supplier: Organization, actor: User, at: dt.datetime, note: str) -> Organization:
     return _decide(supplier=supplier, actor=actor, at=at, approve=False, note=note)
 
+
+@dataclass(frozen=True)
+class OrganizationRow:
+    kind: str
+    name: str
+    region: Region
+    parent: Organization | None = None
+    credit_code: str | None = None
+    size: str = ""
+    name_en: str = ""
+    business_scope: str = ""
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+@transaction.atomic
+def organization_bulk_import(
+    *, rows: list[OrganizationRow], actor: Any, at: dt.datetime, source: str
+) -> list[Organization]:
+    """Create many organizations at once (demo data, a registry import). All or nothing.
+
+    Rows whose (kind, name) already exists are skipped, so an import can be re-run. Every row
+    is validated as ``organization_create`` would; one audit event lists what was created.
+    """
+    existing = set(Organization.objects.values_list("kind", "name"))
+    codes_taken = set(Organization.objects.exclude(credit_code=None).values_list("credit_code", flat=True))
+    errors: list[ServiceError] = []
+    new: list[Organization] = []
+    for index, row in enumerate(rows):
+        if (row.kind, row.name) in existing:
+            continue
+        code = normalize_credit_code(row.credit_code or "") or None
+        if code is None and row.kind in KINDS_WITH_CREDIT_CODE:
+            errors.append(
+                ServiceError(
+                    OrgError.CREDIT_CODE_REQUIRED,
+                    f"rows[{index}].credit_code",
+                    _("Unified social credit code is required for this kind of organization."),
+                )
+            )
+        elif code is not None:
+            problem = credit_code_problem(code)
+            if problem is not None:
+                errors.append(credit_code_error(f"rows[{index}].credit_code", problem))
+            elif code in codes_taken:
+                errors.append(
+                    ServiceError(
+                        OrgError.CREDIT_CODE_TAKEN,
+                        f"rows[{index}].credit_code",
+                        _("An organization with this unified social credit code is already registered."),
+                    )
+                )
+            codes_taken.add(code)
+        if row.kind == OrganizationKind.SUPPLIER and row.size not in EnterpriseSize.values:
+            errors.append(
+                ServiceError(
+                    OrgError.SIZE_REQUIRED,
+                    f"rows[{index}].size",
+                    _("Enterprise size is required for a supplier (SME-DECLARE: large, medium, small or micro)."),
+                )
+            )
+        existing.add((row.kind, row.name))
+        new.append(
+            Organization(
+                kind=row.kind,
+                name=row.name,
+                name_en=row.name_en,
+                region=row.region,
+                parent=row.parent,
+                credit_code=code,
+                size=row.size if row.kind == OrganizationKind.SUPPLIER else "",
+                status=OrganizationStatus.ACTIVE,
+                business_scope=row.business_scope,
+                address=row.address,
+                contact_name=row.contact_name,
+                contact_phone=row.contact_phone,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+    raise_if_any(errors[:50])
+    created = Organization.objects.bulk_create(new, batch_size=500)
+    if created:
+        # bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35.
+        audit_record(
+            actor=actor,
+            action="organization.bulk_import",
+            object_type="organizations.organization",
+            object_id=source[:64],
+            after={
+                "source": source,
+                "count": len(created),
+                "organizations": [[o.pk, o.kind, o.name, o.credit_code] for o in created],
+            },
+            at=at,
+        )
+    return created
+
+
+@transaction.atomic
+def region_ensure(
+    *, code: str, name: str, name_en: str, level: str, parent: Region | None, sort: int, actor: Any, at: dt.datetime
+) -> Region:
+    """Create the region if missing (idempotent); audited when created."""
+    region = Region.objects.filter(code=code).first()
+    if region is not None:
+        return region
+    region = Region(code=code, name=name, name_en=name_en, level=level, parent=parent, sort=sort)
+    region.full_clean()
+    region.save()
+    audit_record(actor=actor, action="region.create", obj=region, after=snapshot(region), at=at)
+    return region

@@ -53,7 +53,10 @@ def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = organization_directory(
-        q=filters.get("q", ""), region=filters.get("region", ""), kind=filters.get("kind", ""), size=filters.get("size", "")
+        q=filters.get("q", ""),
+        region=filters.get("region", ""),
+        kind=filters.get("kind", ""),
+        size=filters.get("size", ""),
     )
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()

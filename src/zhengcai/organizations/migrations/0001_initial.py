@@ -5,88 +5,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=6, unique=True, verbose_name='division code')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('name_en', models.CharField(max_length=80, verbose_name='English name')),
-                ('level', models.CharField(choices=[('city', 'City'), ('district', 'District'), ('county', 'County')], max_length=10, verbose_name='level')),
-                ('sort', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='organizations.region', verbose_name='parent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=6, unique=True, verbose_name="division code")),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                ("name_en", models.CharField(max_length=80, verbose_name="English name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("city", "City"), ("district", "District"), ("county", "County")],
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("sort", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="organizations.region",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['sort', 'code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["sort", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('finance_bureau', 'Finance bureau'), ('bureau_department', 'Bureau department'), ('budget_unit', 'Budget unit / purchaser'), ('agency', 'Procurement agency'), ('supplier', 'Supplier'), ('bank', 'Bank'), ('guarantor', 'Guarantee institution'), ('trading_centre', 'Public resources trading centre')], db_index=True, max_length=20, verbose_name='kind')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='English name')),
-                ('credit_code', models.CharField(blank=True, max_length=18, null=True, verbose_name='unified social credit code')),
-                ('size', models.CharField(blank=True, choices=[('large', 'Large'), ('medium', 'Medium'), ('small', 'Small'), ('micro', 'Micro')], max_length=10, verbose_name='enterprise size')),
-                ('status', models.CharField(choices=[('pending', 'Pending review'), ('active', 'Active'), ('rejected', 'Rejected'), ('suspended', 'Suspended')], default='active', max_length=10, verbose_name='status')),
-                ('business_scope', models.TextField(blank=True, verbose_name='business scope')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('contact_name', models.CharField(blank=True, max_length=100, verbose_name='contact person')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
-                ('review_note', models.TextField(blank=True, verbose_name='review note')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='organizations.organization', verbose_name='parent organization')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='organizations.region', verbose_name='region')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("finance_bureau", "Finance bureau"),
+                            ("bureau_department", "Bureau department"),
+                            ("budget_unit", "Budget unit / purchaser"),
+                            ("agency", "Procurement agency"),
+                            ("supplier", "Supplier"),
+                            ("bank", "Bank"),
+                            ("guarantor", "Guarantee institution"),
+                            ("trading_centre", "Public resources trading centre"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=300, verbose_name="English name")),
+                (
+                    "credit_code",
+                    models.CharField(blank=True, max_length=18, null=True, verbose_name="unified social credit code"),
+                ),
+                (
+                    "size",
+                    models.CharField(
+                        blank=True,
+                        choices=[("large", "Large"), ("medium", "Medium"), ("small", "Small"), ("micro", "Micro")],
+                        max_length=10,
+                        verbose_name="enterprise size",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending review"),
+                            ("active", "Active"),
+                            ("rejected", "Rejected"),
+                            ("suspended", "Suspended"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("business_scope", models.TextField(blank=True, verbose_name="business scope")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("contact_name", models.CharField(blank=True, max_length=100, verbose_name="contact person")),
+                ("contact_phone", models.CharField(blank=True, max_length=40, verbose_name="contact phone")),
+                ("contact_email", models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail")),
+                ("review_note", models.TextField(blank=True, verbose_name="review note")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="reviewed at")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="organizations.organization",
+                        verbose_name="parent organization",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organizations",
+                        to="organizations.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organization',
-                'verbose_name_plural': 'organizations',
-                'ordering': ['region__sort', 'kind', 'name'],
+                "verbose_name": "organization",
+                "verbose_name_plural": "organizations",
+                "ordering": ["region__sort", "kind", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('level', 'city'), ('parent__isnull', True)), models.Q(models.Q(('level', 'city'), _negated=True), ('parent__isnull', False)), _connector='OR'), name='organizations_region_parent_by_level'),
+            model_name="region",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("level", "city"), ("parent__isnull", True)),
+                    models.Q(models.Q(("level", "city"), _negated=True), ("parent__isnull", False)),
+                    _connector="OR",
+                ),
+                name="organizations_region_parent_by_level",
+            ),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['kind', 'region', 'status'], name='organizatio_kind_6b6a6c_idx'),
+            model_name="organization",
+            index=models.Index(fields=["kind", "region", "status"], name="organizatio_kind_6b6a6c_idx"),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['name'], name='organizatio_name_537540_idx'),
+            model_name="organization",
+            index=models.Index(fields=["name"], name="organizatio_name_537540_idx"),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.UniqueConstraint(fields=('credit_code',), name='organizations_unique_credit_code'),
+            model_name="organization",
+            constraint=models.UniqueConstraint(fields=("credit_code",), name="organizations_unique_credit_code"),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.UniqueConstraint(fields=('kind', 'name'), name='organizations_unique_kind_name'),
+            model_name="organization",
+            constraint=models.UniqueConstraint(fields=("kind", "name"), name="organizations_unique_kind_name"),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['agency', 'bank', 'guarantor', 'supplier']), _negated=True), ('credit_code__isnull', False), _connector='OR'), name='organizations_credit_code_required_for_kind'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["agency", "bank", "guarantor", "supplier"]), _negated=True),
+                    ("credit_code__isnull", False),
+                    _connector="OR",
+                ),
+                name="organizations_credit_code_required_for_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'supplier'), models.Q(('size', ''), _negated=True)), models.Q(models.Q(('kind', 'supplier'), _negated=True), ('size', '')), _connector='OR'), name='organizations_size_only_for_suppliers'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "supplier"), models.Q(("size", ""), _negated=True)),
+                    models.Q(models.Q(("kind", "supplier"), _negated=True), ("size", "")),
+                    _connector="OR",
+                ),
+                name="organizations_size_only_for_suppliers",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'bureau_department'), _negated=True), ('parent__isnull', False), _connector='OR'), name='organizations_department_has_bureau'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "bureau_department"), _negated=True), ("parent__isnull", False), _connector="OR"
+                ),
+                name="organizations_department_has_bureau",
+            ),
         ),
     ]

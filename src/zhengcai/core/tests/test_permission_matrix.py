@@ -1,0 +1,253 @@
+"""Every URL × every role: declared, enforced, and scoped (DEVELOPERS.md "Security").
+
+A new URL pattern without a declared permission, or without a sample here, fails this test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import AT, make_code
+from zhengcai.accounts.models import Membership, User
+from zhengcai.accounts.services import api_token_issue
+from zhengcai.config.api import api, undeclared_operations
+from zhengcai.core.permissions import P, Role, role_allows
+from zhengcai.organizations.models import Organization
+from zhengcai.organizations.services import SupplierRegistration, supplier_register
+
+SKIP_NAMESPACES = {"admin", "api-1"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    callback: Any
+
+
+def walk(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[Route]:
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            if ns in SKIP_NAMESPACES:
+                continue
+            yield from walk(entry, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern):
+            yield Route(f"{namespace}{entry.name}", entry.callback)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    data: dict[str, Any] | None = None
+
+
+Sample = Callable[[dict[str, Any], User | None], Call]
+
+
+def _membership_of(user: User | None) -> str:
+    m = Membership.objects.filter(user=user).first() if user else None
+    return str(m.pk) if m else "0"
+
+
+URL_SAMPLES: dict[str, Sample] = {
+    "portal:home": lambda o, u: Call("GET", "/"),
+    "portal:about": lambda o, u: Call("GET", "/about/"),
+    "portal:directory": lambda o, u: Call("GET", "/directory/?kind=supplier"),
+    "portal:organization": lambda o, u: Call("GET", f"/directory/{o['supplier'].pk}/"),
+    "portal:register_supplier": lambda o, u: Call("GET", "/register/supplier/"),
+    "set_language": lambda o, u: Call("POST", "/i18n/setlang/", {"language": "en", "next": "/"}),
+    "javascript-catalog": lambda o, u: Call("GET", "/i18n/js/"),
+    "accounts:login": lambda o, u: Call("GET", "/office/login/"),
+    "accounts:logout": lambda o, u: Call("POST", "/office/logout/"),
+    "accounts:home": lambda o, u: Call("GET", "/office/"),
+    "accounts:switch": lambda o, u: Call("POST", "/office/switch/", {"membership": _membership_of(u)}),
+    "accounts:tokens": lambda o, u: Call("GET", "/office/tokens/"),
+    "accounts:token_revoke": lambda o, u: Call("POST", f"/office/tokens/{o['bank_token'].pk}/revoke/"),
+    "organizations:supplier_queue": lambda o, u: Call("GET", "/office/suppliers/"),
+    "organizations:supplier_review": lambda o, u: Call("GET", f"/office/suppliers/{o['pending'].pk}/"),
+    "organizations:supplier_decide": lambda o, u: Call(
+        "POST", f"/office/suppliers/{o['pending'].pk}/decide/", {"decision": "approve"}
+    ),
+    "core:audit_log": lambda o, u: Call("GET", "/office/audit/"),
+    "core:notifications": lambda o, u: Call("GET", "/office/notifications/"),
+}
+
+# (url name, role) pairs that the role's permission allows in general but whose sample object
+# lies outside that role's scope, so the answer must be 404.
+OUT_OF_SCOPE = {("accounts:token_revoke", Role.GUARANTOR_OFFICER)}
+
+
+@pytest.fixture
+def objects(heze: dict[str, Any], role_users: dict[Role, User]) -> dict[str, Any]:
+    pending, _ = supplier_register(
+        data=SupplierRegistration(
+            name="曹县测试供应商有限公司",
+            credit_code=make_code("371721"),
+            region=heze["city"],
+            size="micro",
+            business_scope="办公用品",
+            address="",
+            contact_name="测试",
+            contact_phone="13800000000",
+            contact_email="t@example.invalid",
+            username="pending_supplier",
+            password="Another-pass-2026!",
+        ),
+        at=AT,
+    )
+    bank_token = api_token_issue(
+        organization=heze["bank"],
+        user=role_users[Role.BANK_OFFICER],
+        name="core banking",
+        expires_at=AT + dt.timedelta(days=30),
+        actor=role_users[Role.BANK_OFFICER],
+        at=AT,
+    ).token
+    pending2, _ = supplier_register(
+        data=SupplierRegistration(
+            name="单县测试供应商有限公司",
+            credit_code=make_code("371722"),
+            region=heze["city"],
+            size="small",
+            business_scope="印刷",
+            address="",
+            contact_name="测试二",
+            contact_phone="13800000001",
+            contact_email="t2@example.invalid",
+            username="pending_supplier2",
+            password="Another-pass-2026!",
+        ),
+        at=AT,
+    )
+    return {**heze, "pending": pending, "pending2": pending2, "bank_token": bank_token}
+
+
+def _request(client: Client, call: Call) -> Any:
+    if call.method == "POST":
+        return client.post(call.path, call.data or {})
+    return client.get(call.path)
+
+
+def test_every_url_declares_a_permission_and_has_a_sample() -> None:
+    routes = list(walk())
+    undeclared = [r.name for r in routes if getattr(r.callback, "zc_permission", None) is None]
+    assert undeclared == []
+    missing = sorted({r.name for r in routes} - URL_SAMPLES.keys())
+    assert missing == [], f"add these URLs to URL_SAMPLES: {missing}"
+    assert undeclared_operations() == []
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_role_matrix_pages(role: Role, role_users: dict[Role, User], objects: dict[str, Any]) -> None:
+    user = role_users[role]
+    for route in walk():
+        perm: P = route.callback.zc_permission
+        allowed = role_allows(role, perm) and (route.name, role) not in OUT_OF_SCOPE
+        client = Client()
+        client.force_login(user)
+        response = _request(client, URL_SAMPLES[route.name](objects, user))
+        if allowed:
+            assert 200 <= response.status_code < 400, (route.name, role, response.status_code)
+        else:
+            assert response.status_code in {403, 404}, (route.name, role, response.status_code)
+
+
+def test_anonymous_matrix_pages(objects: dict[str, Any]) -> None:
+    for route in walk():
+        perm: P = route.callback.zc_permission
+        response = _request(Client(), URL_SAMPLES[route.name](objects, None))
+        if perm is P.PUBLIC:
+            assert 200 <= response.status_code < 400, (route.name, response.status_code)
+        else:
+            assert response.status_code == 302, (route.name, response.status_code)
+            assert response["Location"].startswith("/office/login/"), route.name
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    perm: P
+
+
+def api_operations() -> list[Operation]:
+    ops = []
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    ops.append(Operation(method, path, operation.view_func.zc_permission))
+    return ops
+
+
+def _api_path(op: Operation, objects: dict[str, Any]) -> str:
+    target = objects["pending2"] if op.path.endswith("/reject") else objects["pending"]
+    path = op.path.replace("{org_id}", str(objects["supplier"].pk)).replace("{supplier_id}", str(target.pk))
+    assert "{" not in path, f"add a sample for the path parameter in {op.path}"
+    return "/api/v1" + path
+
+
+def test_api_operations_are_all_in_the_openapi_document(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    documented = {(m.upper(), p) for p, item in schema["paths"].items() for m in item}
+    for op in api_operations():
+        assert (op.method, "/api/v1" + op.path) in documented
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_role_matrix_api(role: Role, role_users: dict[Role, User], objects: dict[str, Any]) -> None:
+    for op in api_operations():
+        client = Client()
+        client.force_login(role_users[role])
+        path = _api_path(op, objects)
+        response = (
+            client.post(path, {"note": "资料不全"}, content_type="application/json")
+            if op.method == "POST"
+            else client.get(path)
+        )
+        if role_allows(role, op.perm):
+            assert 200 <= response.status_code < 300, (op, role, response.status_code, response.content[:200])
+        else:
+            assert response.status_code in {403, 404}, (op, role, response.status_code)
+            assert response.json()["code"] in {"core.forbidden", "core.not_found"}
+
+
+def test_anonymous_matrix_api(objects: dict[str, Any]) -> None:
+    for op in api_operations():
+        path = _api_path(op, objects)
+        client = Client()
+        response = (
+            client.post(path, {"note": "资料不全"}, content_type="application/json")
+            if op.method == "POST"
+            else client.get(path)
+        )
+        if op.perm is P.PUBLIC:
+            assert response.status_code == 200, op
+        else:
+            assert response.status_code == 401, (op, response.status_code)
+            assert response.json()["message_en"]
+
+
+def test_county_reviewer_gets_404_outside_the_county(county_reviewer: User, objects: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(county_reviewer)
+    assert client.get(f"/office/suppliers/{objects['pending'].pk}/").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/suppliers/{objects['pending'].pk}/approve", {}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert Organization.objects.get(pk=objects["pending"].pk).status == "pending"
