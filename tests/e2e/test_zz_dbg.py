@@ -2,6 +2,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+
 def test_dbg(page: Page, live_server: LiveServer, heze: dict[str, Any]) -> None:
     page.goto(f"{live_server.url}/")
     print(page.locator("#lang-select").inner_html())
