@@ -66,7 +66,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
                 "message_en": f"Field {field} is invalid: {err.get('msg', '')}",
             }
         )
-    body = dict(errors[0]) if errors else {"code": "core.validation", "field": None}
+    body: dict[str, Any] = dict(errors[0]) if errors else {"code": "core.validation", "field": None}
     body["errors"] = errors
     return api.create_response(request, body, status=400)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from .models import AuditEvent, Notification
@@ -16,5 +18,5 @@ def audit_event_list(*, action: str = "", object_type: str = "", actor: str = ""
     return qs
 
 
-def notification_list(*, user: object) -> QuerySet[Notification]:
+def notification_list(*, user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")

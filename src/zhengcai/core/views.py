@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +23,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     qs = audit_event_list(action=request.GET.get("action", ""), actor=request.GET.get("actor", ""))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "action": request.GET.get("action", ""), "actor": request.GET.get("actor", "")}
+    context: dict[str, Any] = {
+        "page": page,
+        "action": request.GET.get("action", ""),
+        "actor": request.GET.get("actor", ""),
+    }
     if request.GET.get("verify") == "1":
         context["problems"] = list(verify_chain())
         context["verified"] = True

@@ -37,7 +37,9 @@ def _check_credit_code(
     problem = credit_code_problem(code)
     if problem is not None:
         return code, [credit_code_error("credit_code", problem)]
-    taken = Organization.objects.filter(credit_code=code).exclude(pk=exclude_pk)
+    taken = Organization.objects.filter(credit_code=code)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
         return code, [
             ServiceError(

@@ -21,7 +21,7 @@ def test_service_error_renders_both_languages() -> None:
     assert body["field"] == "field_a"
     assert body["message_en"] == "Organization name is required."
     assert body["message_zh"] != body["message_en"]
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["message_zh"])
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in str(body["message_zh"]))
 
 
 def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:

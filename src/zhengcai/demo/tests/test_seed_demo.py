@@ -29,7 +29,7 @@ def test_seed_demo_is_complete_deterministic_and_idempotent() -> None:
     assert counts["bank"] == 8
     assert counts["guarantor"] == 5
     codes = Organization.objects.exclude(credit_code=None).values_list("credit_code", flat=True)
-    assert all(credit_code_problem(code) is None for code in codes)
+    assert all(credit_code_problem(code or "") is None for code in codes)
     sizes = dict.fromkeys(["large", "medium", "small", "micro"], 0)
     for size in Organization.objects.filter(kind="supplier").values_list("size", flat=True):
         sizes[size] += 1
