@@ -19,7 +19,7 @@ from zhengcai.organizations.models import Organization
 
 from .errors import AccountError
 from .models import ApiToken, Membership, User
-from .selectors import user_scope
+from .selectors import api_token_list, user_scope
 
 USER_AUDIT_FIELDS = ["id", "username", "email", "display_name", "phone", "is_active"]
 
@@ -151,7 +151,8 @@ def api_token_issue(
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor: User, at: dt.datetime) -> ApiToken:
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    """Revoke a token within the actor's scope (out of scope: ApiToken.DoesNotExist → 404)."""
+    token = api_token_list(user=actor, at=at).select_for_update(of=("self",)).get(pk=token.pk)
     if token.revoked_at is not None:
         raise ServiceError(AccountError.TOKEN_ALREADY_REVOKED, None, _("This token was already revoked."))
     token.revoked_at = at
@@ -160,8 +161,8 @@ def api_token_revoke(*, token: ApiToken, actor: User, at: dt.datetime) -> ApiTok
     return token
 
 
-def api_token_authenticate(*, plaintext: str, at: dt.datetime) -> User | None:
-    """The acting user of a valid, unrevoked, unexpired token; None otherwise."""
+def api_token_authenticate(*, plaintext: str, at: dt.datetime) -> ApiToken | None:
+    """A valid, unrevoked, unexpired token of an active user; None otherwise."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
     try:
@@ -177,4 +178,4 @@ def api_token_authenticate(*, plaintext: str, at: dt.datetime) -> User | None:
         return None
     if token.last_used_at is None or (at - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)  # bookkeeping, not a state change
-    return token.user
+    return token

@@ -8,28 +8,40 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
+from zhengcai.accounts.selectors import user_memberships
 from zhengcai.accounts.services import api_token_authenticate
 from zhengcai.core.errors import ServiceError
+
+
+def _token_user(plaintext: str) -> Any:
+    """The token's user, acting only through memberships in the token's organization."""
+    token = api_token_authenticate(plaintext=plaintext, at=timezone.now())
+    if token is None:
+        return None
+    user = token.user
+    user._zc_memberships = [m for m in user_memberships(user=user) if m.organization_id == token.organization_id]
+    return user
 
 
 class BearerToken(HttpBearer):
     """Machine clients (banks, guarantors): ``Authorization: Bearer zc_…``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return api_token_authenticate(plaintext=token, at=timezone.now())
+        return _token_user(token)
 
 
 class TokenHeader(APIKeyHeader):
     param_name = "X-API-Token"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return api_token_authenticate(plaintext=key or "", at=timezone.now()) if key else None
+        return _token_user(key) if key else None
 
 
-AUTH = [django_auth, BearerToken(), TokenHeader()]
+# Tokens first: a machine client sends no CSRF token, and the session check would refuse it.
+AUTH = [BearerToken(), TokenHeader(), django_auth]
 
 api = NinjaAPI(
     title="Zhengcai API",
@@ -76,6 +88,19 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return _error(
         request, 401, "core.unauthenticated", "需要登录或有效的 API 令牌。", "Log in or send a valid API token."
     )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403:  # django-ninja's CSRF refusal for a browser session
+        return _error(
+            request,
+            403,
+            "core.csrf",
+            "安全校验失败，请刷新页面后重试。",
+            "CSRF check failed: reload the page and retry.",
+        )
+    return _error(request, exc.status_code, "core.http", str(exc), str(exc))
 
 
 @api.exception_handler(PermissionDenied)

@@ -12,7 +12,6 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/zhengcai
 BASE_DIR = SRC_DIR.parent.parent  # project root
@@ -50,6 +49,10 @@ else:
 
 # Key for the audit log's HMAC chain. Kept outside the database so that someone who can
 # write SQL cannot recompute the chain after tampering (docs/decisions.md).
+if PROD and not os.environ.get("ZC_AUDIT_KEY"):
+    raise ImproperlyConfigured(
+        "ZC_AUDIT_KEY must be set when ZC_ENV=prod (rotating SECRET_KEY must not break the audit chain)"
+    )
 AUDIT_CHAIN_KEY = os.environ.get("ZC_AUDIT_KEY", SECRET_KEY)
 
 DEBUG = env_bool("DEBUG", not PROD)
@@ -149,6 +152,8 @@ else:
 # One task API (django-tasks). Embedded: the database backend and `manage.py db_worker`.
 # Scaled out: RQ on Redis with `manage.py rqworker` (ZC_TASK_BACKEND=rq).
 TASK_BACKEND = os.environ.get("ZC_TASK_BACKEND", "rq" if (PROD and REDIS_URL) else "db")
+if TASK_BACKEND not in {"db", "rq", "immediate"}:
+    raise ImproperlyConfigured(f"ZC_TASK_BACKEND must be db, rq or immediate, not {TASK_BACKEND!r}")
 if TASK_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("ZC_TASK_BACKEND=rq needs REDIS_URL")
@@ -231,7 +236,7 @@ USE_TZ = True
 
 # --- Security (prod) ------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less template tag
+CSRF_COOKIE_HTTPONLY = True  # htmx gets the token from the page (hx-headers), not from the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -260,9 +265,6 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhengcai@czj.heze.gov.cn.invalid")
 
 # --- Platform ---------------------------------------------------------------------------
-ZC_CITY_REGION_CODE = "371700"  # 菏泽市
-ZC_PLATFORM_NAME = _("Heze Government Procurement Platform")
-API_PAGE_SIZE = 50
 
 LOGGING = {
     "version": 1,

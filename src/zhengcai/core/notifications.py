@@ -35,7 +35,7 @@ def deliver_notification(notification_id: int) -> str:
         else:
             try:
                 send_mail(notification.subject, notification.body, None, [address], fail_silently=False)
-            except OSError as exc:  # SMTP and file-system failures; the task backend may retry
+            except OSError as exc:  # SMTP and file-system failures: recorded, shown to the bureau, re-sendable
                 notification.state = Notification.State.FAILED
                 notification.last_error = str(exc)[:2000]
             else:

@@ -62,7 +62,9 @@ class TestApiTokens:
 
     def test_revoked_expired_and_wrong_tokens_are_refused(self, heze: dict[str, Any], bank_user: User) -> None:
         issued = self._issue(heze, bank_user)
-        assert api_token_authenticate(plaintext=issued.plaintext, at=AT) == bank_user
+        authenticated = api_token_authenticate(plaintext=issued.plaintext, at=AT)
+        assert authenticated is not None
+        assert authenticated.user == bank_user
         assert api_token_authenticate(plaintext=issued.plaintext + "x", at=AT) is None
         assert api_token_authenticate(plaintext=issued.plaintext, at=AT + dt.timedelta(days=31)) is None
         api_token_revoke(token=issued.token, actor=bank_user, at=AT)
@@ -144,3 +146,60 @@ def test_back_office_home_lists_real_queues(role_users: dict[Role, User], heze: 
     text = client.get("/office/").content.decode()
     assert "reg-status" in text
     assert "q-suppliers" not in text
+
+
+def test_token_clients_write_without_csrf_but_browser_sessions_need_it(
+    heze: dict[str, Any], role_users: dict[Role, User]
+) -> None:
+    """A bank's system posts with its token; a browser session without the CSRF token is refused."""
+    from conftest import make_code
+    from zhengcai.organizations.services import SupplierRegistration, supplier_register
+
+    reviewer = role_users[Role.BUREAU_REVIEWER]
+    admin = role_users[Role.BUREAU_ADMIN]
+    pending, _ = supplier_register(
+        data=SupplierRegistration(
+            name="东明县诚信商贸有限公司",
+            credit_code=make_code("371728"),
+            region=heze["city"],
+            size="micro",
+            business_scope="劳保用品",
+            address="",
+            contact_name="x",
+            contact_phone="1",
+            contact_email="",
+            username="chengxin",
+            password="Chengxin-2026-ok",
+        ),
+        at=AT,
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reviewer)
+    refused = browser.post(f"/api/v1/suppliers/{pending.pk}/approve", {}, content_type="application/json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "core.csrf"
+    issued = api_token_issue(
+        organization=heze["bank"], user=role_users[Role.BANK_OFFICER], name="t", expires_at=None, actor=admin, at=AT
+    )
+    machine = Client(enforce_csrf_checks=True)
+    me = machine.get("/api/v1/me", headers={"authorization": f"Bearer {issued.plaintext}"}).json()
+    assert [m["organization_id"] for m in me["memberships"]] == [heze["bank"].pk]
+    # a token acts only within its organization: the bank officer's token cannot review suppliers
+    response = machine.post(
+        f"/api/v1/suppliers/{pending.pk}/approve",
+        {},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {issued.plaintext}"},
+    )
+    assert response.status_code == 403
+    reviewer_token = api_token_issue(
+        organization=heze["city_dept"], user=reviewer, name="审核脚本", expires_at=None, actor=admin, at=AT
+    )
+    response = machine.post(
+        f"/api/v1/suppliers/{pending.pk}/approve",
+        {"note": "资料齐全"},
+        content_type="application/json",
+        headers={"x-api-token": reviewer_token.plaintext},
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "active"

@@ -111,3 +111,11 @@ def test_audit_keeps_before_and_after_and_actor_label(role_users) -> None:
         {"a": 1},
         {"a": 2},
     )
+
+
+def test_verify_audit_detects_a_deleted_chain_head() -> None:
+    from zhengcai.core.models import AuditChainHead
+
+    _events(2)
+    AuditChainHead.objects.all().delete()
+    assert [p.kind for p in verify_chain()] == ["head"]

@@ -31,6 +31,7 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
         "SECRET_KEY": "a-long-random-production-secret-key-for-this-test-only-7f3a9c1e5b",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "ALLOWED_HOSTS": "zhengcai.example.cn",
+        "ZC_AUDIT_KEY": "an-audit-chain-key-kept-outside-the-database-for-this-test",
         "ZC_VAR_DIR": str(tmp_path),
     }
     env.pop("REDIS_URL", None)
@@ -48,7 +49,14 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
 
 def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update({"ZC_ENV": "prod", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}", "ZC_VAR_DIR": str(tmp_path)})
+    env.update(
+        {
+            "ZC_AUDIT_KEY": "k" * 40,
+            "ZC_ENV": "prod",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "ZC_VAR_DIR": str(tmp_path),
+        }
+    )
     result = subprocess.run(  # noqa: S603
         [sys.executable, str(ROOT / "manage.py"), "check"],
         env=env,
