@@ -9,9 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _(
-            "User name or password is wrong. / 用户名或密码错误。 Note that both fields may be case-sensitive."
-        ),
+        "invalid_login": _("User name or password is wrong. Note that both fields may be case-sensitive."),
         "inactive": _("This account is inactive."),
     }
 

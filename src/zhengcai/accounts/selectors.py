@@ -27,6 +27,12 @@ def user_memberships(*, user: Any) -> list[Membership]:
     return cached
 
 
+def user_acting_for(*, user: Any, organization_id: int) -> Any:
+    """Narrow the user's memberships, for this request, to one organization (API tokens)."""
+    user._zc_memberships = [m for m in user_memberships(user=user) if m.organization_id == organization_id]
+    return user
+
+
 def user_roles(*, user: Any) -> set[str]:
     return {m.role for m in user_memberships(user=user)}
 
@@ -116,3 +122,14 @@ def current_membership(*, request: Any) -> Membership | None:
         if membership.pk == chosen:
             return membership
     return memberships[0]
+
+
+def users_with_bureau_role(*, role: str, region_ids: list[int]) -> list[User]:
+    """People holding ``role`` in a finance bureau or department of one of the regions."""
+    memberships = Membership.objects.filter(
+        is_active=True,
+        role=role,
+        organization__kind__in=["finance_bureau", "bureau_department"],
+        organization__region__in=region_ids,
+    ).select_related("user")
+    return list({m.user for m in memberships})

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhengcai.core.errors import ServiceError, bilingual
 from zhengcai.core.permissions import P, Role, permission
 from zhengcai.core.selectors import audit_event_list, notification_list
-from zhengcai.organizations.models import Organization, OrganizationKind
-from zhengcai.organizations.selectors import supplier_pending_list
+from zhengcai.organizations.selectors import financial_institution_list, supplier_pending_list
 
 from .forms import LoginForm, TokenIssueForm
 from .selectors import (
@@ -81,8 +80,7 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
 
 def _token_organizations(request: HttpRequest) -> Any:
     scope = user_scope(user=request.user, perm=P.TOKENS_MANAGE)
-    qs = Organization.objects.filter(kind__in=[OrganizationKind.BANK, OrganizationKind.GUARANTOR]).order_by("name")
-    return scope.filter(qs, region_field="region", organization_field="pk")
+    return scope.filter(financial_institution_list(), region_field="region", organization_field="pk")
 
 
 @permission(P.TOKENS_MANAGE)

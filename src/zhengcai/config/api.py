@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
-from zhengcai.accounts.selectors import user_memberships
+from zhengcai.accounts.selectors import user_acting_for
 from zhengcai.accounts.services import api_token_authenticate
 from zhengcai.core.errors import ServiceError
 
@@ -21,9 +21,7 @@ def _token_user(plaintext: str) -> Any:
     token = api_token_authenticate(plaintext=plaintext, at=timezone.now())
     if token is None:
         return None
-    user = token.user
-    user._zc_memberships = [m for m in user_memberships(user=user) if m.organization_id == token.organization_id]
-    return user
+    return user_acting_for(user=token.user, organization_id=token.organization_id)
 
 
 class BearerToken(HttpBearer):

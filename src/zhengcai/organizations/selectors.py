@@ -74,3 +74,8 @@ def organization_counts() -> dict[str, int]:
 
 def bureau_for_region(*, region: Region) -> Organization | None:
     return Organization.objects.filter(kind=OrganizationKind.FINANCE_BUREAU, region=region).first()
+
+
+def financial_institution_list() -> QuerySet[Organization]:
+    """Banks and guarantee institutions (the machine clients of the API)."""
+    return Organization.objects.filter(kind__in=[OrganizationKind.BANK, OrganizationKind.GUARANTOR]).order_by("name")

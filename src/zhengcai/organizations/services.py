@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from zhengcai.accounts.models import User
+from zhengcai.accounts.selectors import organization_members, users_with_bureau_role
 from zhengcai.accounts.services import membership_create, user_create, user_validate_new
 from zhengcai.core.audit import audit_record, snapshot
 from zhengcai.core.errors import ServiceError, raise_if_any
@@ -182,15 +183,8 @@ def supplier_register(*, data: SupplierRegistration, at: dt.datetime) -> tuple[O
 
 def _reviewers_for(org: Organization) -> list[User]:
     """Reviewers whose scope reaches the supplier's region: the county bureau's and the city's."""
-    from zhengcai.accounts.models import Membership
-
-    memberships = Membership.objects.filter(
-        is_active=True,
-        role__in=[Role.BUREAU_REVIEWER],
-        organization__kind__in=["finance_bureau", "bureau_department"],
-        organization__region__in=[org.region_id, *([org.region.parent_id] if org.region.parent_id else [])],
-    ).select_related("user")
-    return list({m.user for m in memberships})
+    regions = [org.region_id, *([org.region.parent_id] if org.region.parent_id else [])]
+    return users_with_bureau_role(role=Role.BUREAU_REVIEWER, region_ids=regions)
 
 
 def _decide(*, supplier: Organization, actor: User, at: dt.datetime, approve: bool, note: str) -> Organization:
@@ -224,7 +218,7 @@ def _decide(*, supplier: Organization, actor: User, at: dt.datetime, approve: bo
         after=snapshot(locked),
         at=at,
     )
-    for membership in locked.memberships.filter(is_active=True).select_related("user"):
+    for membership in organization_members(organization=locked).filter(is_active=True):
         if approve:
             subject = str(_("Your supplier registration was approved"))
             body = str(_("{name} is now an active supplier on the platform.")).format(name=locked.name)

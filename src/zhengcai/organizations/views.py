@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from zhengcai.accounts.selectors import organization_members
 from zhengcai.core.errors import ServiceError, bilingual
 from zhengcai.core.permissions import P, permission
 
@@ -34,7 +35,7 @@ def _get_or_404(request: HttpRequest, pk: int) -> Organization:
 @require_GET
 def supplier_review(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = _get_or_404(request, pk)
-    members = supplier.memberships.select_related("user")
+    members = organization_members(organization=supplier)
     return render(request, "organizations/supplier_review.html", {"supplier": supplier, "members": members})
 
 
@@ -52,7 +53,7 @@ def supplier_decide(request: HttpRequest, pk: int) -> HttpResponse:
             supplier_reject(supplier=supplier, actor=request.user, at=timezone.now(), note=note)  # type: ignore[arg-type]
             messages.success(request, _("%(name)s rejected.") % {"name": supplier.name})
         else:
-            messages.error(request, _("Choose approve or reject. / 请选择通过或驳回。"))
+            messages.error(request, _("Choose approve or reject."))
             return redirect("organizations:supplier_review", pk=pk)
     except ServiceError as exc:
         messages.error(request, bilingual(exc))

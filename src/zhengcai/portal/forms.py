@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhengcai.organizations.models import EnterpriseSize, OrganizationKind, Region
+from zhengcai.organizations.models import EnterpriseSize, OrganizationKind
+from zhengcai.organizations.selectors import region_list
 
 
 class DirectoryFilterForm(forms.Form):
@@ -19,7 +20,7 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["region"].choices = [("", _("All regions"))] + [  # type: ignore[attr-defined]
-            (r.code, r.name) for r in Region.objects.order_by("sort", "code")
+            (r.code, r.name) for r in region_list()
         ]
 
 
@@ -30,7 +31,7 @@ class SupplierRegistrationForm(forms.Form):
         max_length=30,
         help_text=_("18 characters, as printed on the business licence (GB 32100-2015)."),
     )
-    region = forms.ModelChoiceField(label=_("Registered in"), queryset=Region.objects.order_by("sort", "code"))
+    region = forms.ModelChoiceField(label=_("Registered in"), queryset=region_list())
     size = forms.ChoiceField(
         label=_("Enterprise size"),
         choices=EnterpriseSize.choices,
@@ -48,5 +49,5 @@ class SupplierRegistrationForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", _("The two passwords differ. / 两次输入的密码不一致。"))
+            self.add_error("password2", _("The two passwords differ."))
         return data
