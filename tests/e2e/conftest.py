@@ -1,14 +1,14 @@
 """Browser journeys: Debian's Chromium driven by Playwright's sync API against ``live_server``.
 
-Playwright's sync API runs an asyncio loop in the test's thread, so Django's ORM has to be told
-that calls from this thread are fine (the ORM calls are still synchronous).
+Playwright's sync API keeps an asyncio loop "running" in the test's thread from start() to
+stop(), so Django's ORM (still called synchronously from the tests and fixtures) has to be told
+that this is fine with DJANGO_ALLOW_ASYNC_UNSAFE. It is set only while Playwright runs (the
+module-scoped ``playwright_instance`` fixture), not at import: set at import it would leak into
+every subprocess the rest of the suite starts, and ``manage.py check --deploy`` fails on it
+(async.E001, see src/zhengcai/core/tests/test_errors_and_settings.py).
 """
 
 from __future__ import annotations
-
-import os
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import re
 from collections.abc import Iterator
@@ -68,13 +68,15 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as pw:
+            yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield browser
@@ -85,6 +87,7 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    page.set_default_timeout(10_000)
     yield page
     context.close()
 

@@ -95,12 +95,14 @@ def test_switch_language_to_english_and_back(page: Page, live_server: LiveServer
     expect(html).to_have_attribute("lang", "zh-CN")
     expect(h1).to_have_text(zh("Heze Government Procurement Platform"))
 
-    page.get_by_label(zh("Language")).select_option(label="English")
+    # By value: the option's text is the language's name in the current language (see below).
+    page.get_by_label(zh("Language")).select_option("en")
 
     expect(html).to_have_attribute("lang", "en")
     expect(page).to_have_url(f"{live_server.url}/")
     expect(h1).to_have_text("Heze Government Procurement Platform")
     expect(page.get_by_role("heading", level=2, name="Regions")).to_be_visible()
+    expect(page.get_by_role("link", name="Supplier registration")).to_be_visible()
     expect(page.get_by_label("Language")).to_have_value("en")
 
     page.get_by_label("Language").select_option(label="简体中文")
@@ -109,6 +111,11 @@ def test_switch_language_to_english_and_back(page: Page, live_server: LiveServer
     expect(h1).to_have_text(zh("Heze Government Procurement Platform"))
     expect(page.get_by_label(zh("Language"))).to_have_value("zh-hans")
     assert_chinese(zh("Heze Government Procurement Platform"))
+
+
+def test_language_menu_names_each_language_in_itself(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("#lang-select option")).to_have_text(["简体中文", "English"], timeout=2_000)
 
 
 def test_supplier_registration_with_bad_credit_code_shows_bilingual_error(
@@ -245,8 +252,15 @@ def test_county_reviewer_cannot_open_another_countys_supplier(
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("Page not found"))
     expect(page.get_by_text(shan_supplier.name)).to_have_count(0)
 
-    response = page.request.post(f"{live_server.url}/office/suppliers/{shan_supplier.pk}/decide/")
-    assert response.status in {403, 404}  # no CSRF token: refused either way, and nothing changes
+    # Posting the decision directly (with a valid CSRF token) is refused the same way.
+    csrf = next(c["value"] for c in page.context.cookies() if c.get("name") == "csrftoken")
+    decided = page.request.post(
+        f"{live_server.url}/office/suppliers/{shan_supplier.pk}/decide/",
+        form={"decision": "approve"},
+        headers={"X-CSRFToken": csrf},
+        max_redirects=0,
+    )
+    assert decided.status == 404
     shan_supplier.refresh_from_db()
     assert shan_supplier.status == OrganizationStatus.PENDING
 

@@ -49,6 +49,18 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events are never deleted")
 
+    @property
+    def action_label(self) -> str:
+        from .audit import action_label
+
+        return action_label(self.action)
+
+    @property
+    def object_type_label(self) -> str:
+        from .audit import object_type_label
+
+        return object_type_label(self.object_type)
+
 
 class AuditChainHead(models.Model):
     """A single row holding the last sequence and hash; locked to serialize appends."""
