@@ -145,6 +145,30 @@ def make_user(role: Role, organization: Organization, username: str | None = Non
     return user
 
 
+def register_pending(
+    region: Region, name: str, username: str, *, division: str | None = None, **details: Any
+) -> Organization:
+    """A supplier that registered itself and waits for the bureau's review (with its staff account)."""
+    from zhengcai.organizations.services import SupplierRegistration, supplier_register
+
+    fields: dict[str, Any] = {
+        "name": name,
+        "credit_code": make_code(division or region.code),
+        "region": region,
+        "size": "micro",
+        "business_scope": "办公用品销售",
+        "address": "",
+        "contact_name": "联系人",
+        "contact_phone": "13800000000",
+        "contact_email": f"{username}@example.invalid",
+        "username": username,
+        "password": PASSWORD,
+    }
+    fields.update(details)
+    org, _user = supplier_register(data=SupplierRegistration(**fields), at=AT)
+    return org
+
+
 @pytest.fixture
 def role_users(heze: dict[str, Any]) -> dict[Role, User]:
     """One user per role, each in the organization where that role is held city-wide."""
@@ -156,4 +180,4 @@ def county_reviewer(heze: dict[str, Any]) -> User:
     return make_user(Role.BUREAU_REVIEWER, heze["cao_dept"], username="cao_reviewer")
 
 
-__all__ = ["AT", "PASSWORD", "Region", "make_code", "make_user"]
+__all__ = ["AT", "PASSWORD", "make_code", "make_user", "register_pending"]

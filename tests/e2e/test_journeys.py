@@ -10,7 +10,7 @@ from django.utils import translation
 from playwright.sync_api import Browser, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
 
-from conftest import AT, PASSWORD, make_code
+from conftest import PASSWORD, make_code, register_pending
 from zhengcai.accounts.models import User
 from zhengcai.core.errors import bilingual
 from zhengcai.core.models import AuditEvent
@@ -18,7 +18,6 @@ from zhengcai.core.permissions import Role
 from zhengcai.organizations.errors import credit_code_error
 from zhengcai.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from zhengcai.organizations.rules import ALPHABET, credit_code_problem
-from zhengcai.organizations.services import SupplierRegistration, supplier_register
 
 from .conftest import CJK, login, logout, screenshot, zh, zh_translations_compiled
 
@@ -225,21 +224,14 @@ def test_bureau_approves_a_registered_supplier(
 def test_county_reviewer_cannot_open_another_countys_supplier(
     page: Page, live_server: LiveServer, heze: dict[str, Any], county_reviewer: User
 ) -> None:
-    shan_supplier, _ = supplier_register(
-        data=SupplierRegistration(
-            name="单县远航农机销售有限公司",
-            credit_code=make_code("371722"),
-            region=heze["shan"],
-            size="micro",
-            business_scope="农业机械销售",
-            address="山东省菏泽市单县北城大道1号",
-            contact_name="李强",
-            contact_phone="0530-4661234",
-            contact_email="shan@example.invalid",
-            username="shan_supplier",
-            password=PASSWORD,
-        ),
-        at=AT,
+    shan_supplier = register_pending(
+        heze["shan"],
+        "单县远航农机销售有限公司",
+        "shan_supplier",
+        business_scope="农业机械销售",
+        address="山东省菏泽市单县北城大道1号",
+        contact_name="李强",
+        contact_phone="0530-4661234",
     )
 
     login(page, live_server, county_reviewer.username, PASSWORD)

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import AT, PASSWORD, make_user
+from conftest import AT, PASSWORD, make_user, register_pending
 from zhengcai.accounts.errors import AccountError
 from zhengcai.accounts.models import ApiToken, User
 from zhengcai.accounts.services import api_token_authenticate, api_token_issue, api_token_revoke, membership_create
@@ -154,27 +154,9 @@ def test_token_clients_write_without_csrf_but_browser_sessions_need_it(
     heze: dict[str, Any], role_users: dict[Role, User]
 ) -> None:
     """A bank's system posts with its token; a browser session without the CSRF token is refused."""
-    from conftest import make_code
-    from zhengcai.organizations.services import SupplierRegistration, supplier_register
-
     reviewer = role_users[Role.BUREAU_REVIEWER]
     admin = role_users[Role.BUREAU_ADMIN]
-    pending, _ = supplier_register(
-        data=SupplierRegistration(
-            name="东明县诚信商贸有限公司",
-            credit_code=make_code("371728"),
-            region=heze["city"],
-            size="micro",
-            business_scope="劳保用品",
-            address="",
-            contact_name="x",
-            contact_phone="1",
-            contact_email="",
-            username="chengxin",
-            password="Chengxin-2026-ok",
-        ),
-        at=AT,
-    )
+    pending = register_pending(heze["city"], "东明县诚信商贸有限公司", "chengxin", division="371728")
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(reviewer)
     refused = browser.post(f"/api/v1/suppliers/{pending.pk}/approve", {}, content_type="application/json")

@@ -14,13 +14,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from conftest import AT, make_code
+from conftest import AT, register_pending
 from zhengcai.accounts.models import Membership, User
 from zhengcai.accounts.services import api_token_issue
 from zhengcai.config.api import api, undeclared_operations
 from zhengcai.core.permissions import P, Role, role_allows
 from zhengcai.organizations.models import Organization
-from zhengcai.organizations.services import SupplierRegistration, supplier_register
 
 SKIP_NAMESPACES = {"admin", "api-1"}
 
@@ -88,22 +87,7 @@ OUT_OF_SCOPE = {("accounts:token_revoke", Role.GUARANTOR_OFFICER)}
 
 @pytest.fixture
 def objects(heze: dict[str, Any], role_users: dict[Role, User]) -> dict[str, Any]:
-    pending, _ = supplier_register(
-        data=SupplierRegistration(
-            name="曹县测试供应商有限公司",
-            credit_code=make_code("371721"),
-            region=heze["city"],
-            size="micro",
-            business_scope="办公用品",
-            address="",
-            contact_name="测试",
-            contact_phone="13800000000",
-            contact_email="t@example.invalid",
-            username="pending_supplier",
-            password="Another-pass-2026!",
-        ),
-        at=AT,
-    )
+    pending = register_pending(heze["city"], "曹县测试供应商有限公司", "pending_supplier", division="371721")
     bank_token = api_token_issue(
         organization=heze["bank"],
         user=role_users[Role.BANK_OFFICER],
@@ -112,22 +96,7 @@ def objects(heze: dict[str, Any], role_users: dict[Role, User]) -> dict[str, Any
         actor=role_users[Role.BANK_OFFICER],
         at=AT,
     ).token
-    pending2, _ = supplier_register(
-        data=SupplierRegistration(
-            name="单县测试供应商有限公司",
-            credit_code=make_code("371722"),
-            region=heze["city"],
-            size="small",
-            business_scope="印刷",
-            address="",
-            contact_name="测试二",
-            contact_phone="13800000001",
-            contact_email="t2@example.invalid",
-            username="pending_supplier2",
-            password="Another-pass-2026!",
-        ),
-        at=AT,
-    )
+    pending2 = register_pending(heze["city"], "单县测试供应商有限公司", "pending_supplier2", division="371722")
     return {**heze, "pending": pending, "pending2": pending2, "bank_token": bank_token}
 
 
