@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_htmx",
+    "ninja",  # serves the API docs page's Swagger UI from our own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "zhengcai.core",

@@ -113,3 +113,14 @@ def test_openapi_document_and_docs_page_are_served(db: Any) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/organizations" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/about/", "/directory/", "/register/supplier/", "/office/login/", "/api/v1/docs"])
+def test_pages_load_no_asset_from_another_host(heze: dict[str, Any], path: str) -> None:
+    """All CSS, JS and fonts are served by the platform itself (no CDN)."""
+    import re
+
+    text = Client().get(path).content.decode()
+    assets = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', text)
+    assert assets
+    assert [a for a in assets if a.startswith(("http:", "https:", "//"))] == []
