@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .admin_base import ReadOnlyAdmin
-from .models import AuditEvent, Notification
+from .models import AuditEvent, CalendarDay, CalendarYear, Notification
 
 
 @admin.register(AuditEvent)
@@ -15,3 +15,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "subject", "state", "attempts"]
     list_filter = ["state"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ReadOnlyAdmin):
+    list_display = ["year", "source", "loaded_at"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ReadOnlyAdmin):
+    list_display = ["date", "is_workday", "name", "source"]
+    list_filter = ["is_workday"]

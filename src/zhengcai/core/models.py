@@ -106,3 +106,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class CalendarDay(models.Model):
+    """An official day that differs from the weekday rule, loaded by the bureau for a year the
+    holiday library does not know yet (from the State Council's annual holiday notice)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("official calendar day")
+        verbose_name_plural = _("official calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'rest'} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official calendar was loaded into CalendarDay (complete for that year)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=200)
+    loaded_at = models.DateTimeField(_("loaded at"))
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("official calendar year")
+        verbose_name_plural = _("official calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -115,7 +115,9 @@ def test_openapi_document_and_docs_page_are_served(db: Any) -> None:
     assert client.get("/api/v1/docs").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/about/", "/directory/", "/register/supplier/", "/office/login/", "/api/v1/docs"])
+@pytest.mark.parametrize(
+    "path", ["/", "/about/", "/directory/", "/register/supplier/", "/office/login/", "/api/v1/docs"]
+)
 def test_pages_load_no_asset_from_another_host(heze: dict[str, Any], path: str) -> None:
     """All CSS, JS and fonts are served by the platform itself (no CDN)."""
     import re
