@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "zhengcai.core",
     "zhengcai.organizations",
     "zhengcai.accounts",
+    "zhengcai.procurement",
     "zhengcai.portal",
     "zhengcai.demo",
 ]

@@ -140,3 +140,26 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class PolicyParameter(models.Model):
+    """A configurable rule's value from a date on (DOMAIN.md rules marked *configurable*).
+
+    Rows are never edited: a change is a new row with a later ``effective_from``, so a past
+    decision can always be recomputed with the value in force on its date.
+    """
+
+    key = models.CharField(_("parameter"), max_length=80)
+    value = models.JSONField(_("value"))
+    effective_from = models.DateField(_("effective from"))
+    source = models.CharField(_("legal source"), max_length=200)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["key", "-effective_from"]
+        verbose_name = _("policy parameter")
+        verbose_name_plural = _("policy parameters")
+        constraints = [models.UniqueConstraint(fields=["key", "effective_from"], name="core_policy_key_date_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value} from {self.effective_from}"
