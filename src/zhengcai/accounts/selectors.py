@@ -133,3 +133,9 @@ def users_with_bureau_role(*, role: str, region_ids: list[int]) -> list[User]:
         organization__region__in=region_ids,
     ).select_related("user")
     return list({m.user for m in memberships})
+
+
+def scope_reaches(*, user: Any, perm: P, organization: Organization) -> bool:
+    """Whether ``perm`` held by ``user`` reaches ``organization`` (city, its county, or itself)."""
+    scope = user_scope(user=user, perm=perm)
+    return scope.everything or organization.region_id in scope.region_ids or organization.pk in scope.organization_ids

@@ -48,21 +48,25 @@ class P(StrEnum):
     AUDIT_VIEW = "audit.view"
     TOKENS_MANAGE = "accounts.manage_tokens"
     NOTIFICATIONS_OWN = "notifications.view_own"
+    PROCUREMENT_MANAGE = "procurement.manage"  # intentions, projects, tenders of one's own organization
+    PROCUREMENT_VIEW_ALL = "procurement.view_all"  # supervision: every project in scope
 
 
 _MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
-    Role.BUREAU_ADMIN: frozenset(_MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.TOKENS_MANAGE}),
-    Role.BUREAU_REVIEWER: frozenset(_MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL}),
+    Role.BUREAU_ADMIN: frozenset(
+        _MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.TOKENS_MANAGE, P.PROCUREMENT_VIEW_ALL}
+    ),
+    Role.BUREAU_REVIEWER: frozenset(_MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.PROCUREMENT_VIEW_ALL}),
     Role.PUBLICITY_EDITOR: frozenset(_MEMBER),
-    Role.PURCHASER_STAFF: frozenset(_MEMBER),
-    Role.AGENCY_STAFF: frozenset(_MEMBER),
+    Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),
+    Role.AGENCY_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),
     Role.SUPPLIER_STAFF: frozenset(_MEMBER),
     Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
     Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
     Role.EVALUATION_EXPERT: frozenset(_MEMBER),
-    Role.AUDITOR: frozenset(_MEMBER | {P.ORG_VIEW_ALL, P.AUDIT_VIEW}),
+    Role.AUDITOR: frozenset(_MEMBER | {P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.PROCUREMENT_VIEW_ALL}),
 }
 
 # Which organization kinds may hold which roles (enforced when a membership is created).

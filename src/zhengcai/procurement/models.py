@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from zhengcai.organizations.models import Organization, Region
+
+from .rules import Category, Method
+
+
+class IntentionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+INTENTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    IntentionStatus.DRAFT: frozenset({IntentionStatus.PUBLISHED, IntentionStatus.WITHDRAWN}),
+    IntentionStatus.PUBLISHED: frozenset({IntentionStatus.WITHDRAWN}),
+}
+
+
+class Intention(models.Model):
+    """采购意向 (D-INTENT-30D): what a purchaser plans to buy, public ≥30 days before it starts."""
+
+    purchaser = models.ForeignKey(
+        Organization, verbose_name=_("purchaser"), on_delete=models.PROTECT, related_name="intentions"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("project name"), max_length=200)
+    demand_summary = models.TextField(_("summary of the demand"))
+    budget_fen = models.BigIntegerField(_("budget (fen)"))
+    expected_month = models.DateField(_("expected procurement month"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=IntentionStatus.choices, default=IntentionStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("procurement intention")
+        verbose_name_plural = _("procurement intentions")
+        constraints = [
+            models.CheckConstraint(condition=Q(budget_fen__gt=0), name="procurement_intention_budget_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="procurement_intention_published_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    TENDERING = "tendering", _("Open for bids")
+    OPENED = "opened", _("Bids opened")
+    EVALUATED = "evaluated", _("Evaluated")
+    AWARDED = "awarded", _("Awarded")
+    CONTRACTED = "contracted", _("Contract signed")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed (废标)")
+    TERMINATED = "terminated", _("Terminated")
+
+
+PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProjectStatus.DRAFT: frozenset({ProjectStatus.TENDERING, ProjectStatus.TERMINATED}),
+    ProjectStatus.TENDERING: frozenset({ProjectStatus.OPENED, ProjectStatus.FAILED, ProjectStatus.TERMINATED}),
+    ProjectStatus.OPENED: frozenset({ProjectStatus.EVALUATED, ProjectStatus.FAILED, ProjectStatus.TERMINATED}),
+    ProjectStatus.EVALUATED: frozenset({ProjectStatus.AWARDED, ProjectStatus.FAILED, ProjectStatus.TERMINATED}),
+    ProjectStatus.AWARDED: frozenset({ProjectStatus.CONTRACTED, ProjectStatus.TERMINATED}),
+    ProjectStatus.CONTRACTED: frozenset({ProjectStatus.COMPLETED}),
+}
+
+
+class EvaluationMethod(models.TextChoices):
+    LOWEST_PRICE = "lowest_price", _("Lowest evaluated price")
+    SCORING = "scoring", _("Comprehensive scoring")
+
+
+class Project(models.Model):
+    """A procurement project: budget, maximum price, category, method and who runs it."""
+
+    number = models.CharField(_("project number"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    purchaser = models.ForeignKey(
+        Organization, verbose_name=_("purchaser"), on_delete=models.PROTECT, related_name="projects"
+    )
+    agency = models.ForeignKey(
+        Organization,
+        verbose_name=_("procurement agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agency_projects",
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    intention = models.ForeignKey(
+        Intention,
+        verbose_name=_("intention"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    method = models.CharField(_("procurement method"), max_length=20, choices=Method.choices)
+    category = models.CharField(_("category"), max_length=1, choices=Category.choices)
+    catalogue_code = models.CharField(
+        _("catalogue code"), max_length=20, help_text=_("政府采购品目分类目录, e.g. A02010104")
+    )
+    budget_fen = models.BigIntegerField(_("budget (fen)"))
+    max_price_fen = models.BigIntegerField(_("maximum price (fen)"))
+    sme_reserved = models.BooleanField(_("reserved for SMEs"), default=False)
+    sme_deduction_percent = models.DecimalField(
+        _("price deduction for small and micro enterprises (%)"), max_digits=5, decimal_places=2, default=0
+    )
+    bid_security_fen = models.BigIntegerField(_("bid security (fen)"), default=0)
+    evaluation_method = models.CharField(
+        _("evaluation method"), max_length=20, choices=EvaluationMethod.choices, default=EvaluationMethod.LOWEST_PRICE
+    )
+    status = models.CharField(_("status"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("procurement project")
+        verbose_name_plural = _("procurement projects")
+        indexes = [models.Index(fields=["region", "status"]), models.Index(fields=["method", "category"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget_fen__gt=0), name="procurement_project_budget_positive"),
+            models.CheckConstraint(
+                condition=Q(max_price_fen__gt=0) & Q(max_price_fen__lte=F("budget_fen")),
+                name="procurement_project_max_price_within_budget",
+            ),
+            models.CheckConstraint(
+                condition=Q(bid_security_fen__gte=0) & Q(bid_security_fen__lte=F("budget_fen") * 2 / 100),
+                name="procurement_project_bid_security_2pct",  # S-BID-2PCT
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Tender(models.Model):
+    """The tender (or negotiation / consultation / inquiry) notice with its clocks."""
+
+    project = models.OneToOneField(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="tender")
+    published_at = models.DateTimeField(_("published at"))
+    docs_available_from = models.DateField(_("documents available from"))
+    docs_available_until = models.DateField(_("documents available until"))
+    deadline = models.DateTimeField(_("bid deadline and opening time"))
+    original_deadline = models.DateTimeField(_("deadline first announced"))
+    notice_text = models.TextField(_("notice text"))
+
+    class Meta:
+        verbose_name = _("tender notice")
+        verbose_name_plural = _("tender notices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(docs_available_until__gte=F("docs_available_from")),
+                name="procurement_tender_docs_period_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.number} tender"
+
+
+class Correction(models.Model):
+    """更正公告 (M-CORR-15D): append-only; may move the deadline."""
+
+    tender = models.ForeignKey(Tender, verbose_name=_("tender"), on_delete=models.PROTECT, related_name="corrections")
+    published_at = models.DateTimeField(_("published at"))
+    text = models.TextField(_("what changes"))
+    affects_preparation = models.BooleanField(_("affects bid preparation"))
+    deadline_before = models.DateTimeField(_("deadline before"))
+    deadline_after = models.DateTimeField(_("deadline after"))
+
+    class Meta:
+        ordering = ["published_at", "id"]
+        verbose_name = _("correction notice")
+        verbose_name_plural = _("correction notices")
+
+    def __str__(self) -> str:
+        return f"{self.tender} correction {self.published_at:%Y-%m-%d}"
