@@ -55,6 +55,15 @@ if PROD and not os.environ.get("ZC_AUDIT_KEY"):
     )
 AUDIT_CHAIN_KEY = os.environ.get("ZC_AUDIT_KEY", SECRET_KEY)
 
+# Keys for sealed bids and signed receipts (base64 of 32 random bytes each), kept outside the
+# database: ZC_BID_KEK wraps each tender's opening key; ZC_SIGNING_KEY is the platform's Ed25519
+# seed. In dev both are derived from SECRET_KEY; production refuses to start without them.
+for _name in ("ZC_BID_KEK", "ZC_SIGNING_KEY"):
+    if PROD and not os.environ.get(_name):
+        raise ImproperlyConfigured(f"{_name} must be set when ZC_ENV=prod")
+BID_KEK = os.environ.get("ZC_BID_KEK", "")
+SIGNING_KEY = os.environ.get("ZC_SIGNING_KEY", "")
+
 DEBUG = env_bool("DEBUG", not PROD)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PROD else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

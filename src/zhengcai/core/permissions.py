@@ -50,6 +50,7 @@ class P(StrEnum):
     NOTIFICATIONS_OWN = "notifications.view_own"
     PROCUREMENT_MANAGE = "procurement.manage"  # intentions, projects, tenders of one's own organization
     PROCUREMENT_VIEW_ALL = "procurement.view_all"  # supervision: every project in scope
+    BID_SUBMIT = "procurement.bid"  # a supplier's own bids
 
 
 _MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
@@ -62,7 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.PUBLICITY_EDITOR: frozenset(_MEMBER),
     Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),
     Role.AGENCY_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),
-    Role.SUPPLIER_STAFF: frozenset(_MEMBER),
+    Role.SUPPLIER_STAFF: frozenset(_MEMBER | {P.BID_SUBMIT}),
     Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
     Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
     Role.EVALUATION_EXPERT: frozenset(_MEMBER),

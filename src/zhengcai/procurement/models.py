@@ -191,3 +191,109 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender} correction {self.published_at:%Y-%m-%d}"
+
+
+class TenderKey(models.Model):
+    """The tender's opening key pair: public key for sealing bids; private key wrapped under ZC_BID_KEK."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="key")
+    public_key = models.CharField(max_length=64)
+    wrapped_private_key = models.TextField()
+    unwrapped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tender opening key")
+        verbose_name_plural = _("tender opening keys")
+
+    def __str__(self) -> str:
+        return f"opening key of {self.tender_id}"
+
+
+class BidStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted (sealed)")
+    REPLACED = "replaced", _("Replaced by a later version")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Bid(models.Model):
+    """A sealed bid: only ciphertext and a salted content hash are stored before the opening."""
+
+    tender = models.ForeignKey(Tender, verbose_name=_("tender"), on_delete=models.PROTECT, related_name="bids")
+    supplier = models.ForeignKey(
+        Organization, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="bids"
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=12, choices=BidStatus.choices, default=BidStatus.SUBMITTED)
+    supplier_size = models.CharField(_("declared enterprise size"), max_length=10)  # SME-DECLARE, fixed at bidding
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    ephemeral_public = models.CharField(max_length=64)
+    nonce = models.CharField(max_length=32)
+    ciphertext = models.TextField()
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
+    receipt_signature = models.CharField(_("receipt signature"), max_length=128)
+
+    class Meta:
+        ordering = ["tender", "submitted_at", "id"]
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "supplier"],
+                condition=Q(status="submitted"),
+                name="procurement_one_live_bid_per_supplier",
+            ),
+            models.UniqueConstraint(fields=["tender", "supplier", "version"], name="procurement_bid_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bid {self.pk} v{self.version}"
+
+
+class BidOpening(models.Model):
+    """One line of the opening record (开标记录), written when the bids are decrypted at the deadline."""
+
+    bid = models.OneToOneField(Bid, verbose_name=_("bid"), on_delete=models.PROTECT, related_name="opening")
+    tender = models.ForeignKey(Tender, verbose_name=_("tender"), on_delete=models.PROTECT, related_name="openings")
+    price_fen = models.BigIntegerField(_("bid price (fen)"))
+    technical_response = models.TextField(_("technical response"), blank=True)
+    small_or_micro = models.BooleanField(_("small or micro enterprise"))
+    evaluated_price_fen = models.BigIntegerField(_("evaluated price (fen)"), null=True, blank=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    valid = models.BooleanField(_("valid"), default=True)
+    opened_at = models.DateTimeField(_("opened at"))
+
+    class Meta:
+        ordering = ["tender", "rank", "id"]
+        verbose_name = _("opening record line")
+        verbose_name_plural = _("opening record")
+
+    def __str__(self) -> str:
+        return f"{self.bid_id}: {self.price_fen}"
+
+
+class Award(models.Model):
+    """The winner determined; D-RESULT-2WD clock for the result notice."""
+
+    project = models.OneToOneField(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="award")
+    winning_bid = models.ForeignKey(Bid, verbose_name=_("winning bid"), on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField(_("award amount (fen)"))
+    determined_at = models.DateTimeField(_("winner determined at"))
+    result_notice_due = models.DateField(_("result notice due"))
+    result_published_at = models.DateTimeField(_("result notice published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+
+    def __str__(self) -> str:
+        return f"award {self.project_id}"
+
+    @property
+    def result_late(self) -> bool:
+        from django.utils import timezone
+
+        if self.result_published_at is None:
+            return False
+        return timezone.localtime(self.result_published_at).date() > self.result_notice_due

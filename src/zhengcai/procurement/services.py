@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhengcai.accounts.selectors import scope_reaches
+from zhengcai.core import crypto
 from zhengcai.core.audit import audit_record, snapshot
 from zhengcai.core.errors import ServiceError, raise_if_any
 from zhengcai.core.fsm import check_transition
@@ -36,13 +37,14 @@ from .models import (
     Project,
     ProjectStatus,
     Tender,
+    TenderKey,
 )
 from .rules import Category, Method
 
 CATALOGUE_CODE = re.compile(r"^[ABC]\d{2,10}$")
 
 
-def _require(actor: Any, *organizations: Organization | None) -> None:
+def require_manager(actor: Any, *organizations: Organization | None) -> None:
     """The actor manages procurement for at least one of these organizations (its purchaser or agency)."""
     if not any(
         o is not None and scope_reaches(user=actor, perm=P.PROCUREMENT_MANAGE, organization=o) for o in organizations
@@ -50,7 +52,11 @@ def _require(actor: Any, *organizations: Organization | None) -> None:
         raise PermissionDenied
 
 
-def _local_date(moment: dt.datetime) -> dt.date:
+def tender_key_aad(tender: Tender) -> bytes:
+    return f"zhengcai tender {tender.pk} opening key".encode()
+
+
+def local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
@@ -65,7 +71,7 @@ def intention_create(
     actor: Any,
     at: dt.datetime,
 ) -> Intention:
-    _require(actor, purchaser)
+    require_manager(actor, purchaser)
     errors: list[ServiceError] = []
     if purchaser.kind != OrganizationKind.BUDGET_UNIT:
         errors.append(
@@ -94,7 +100,7 @@ def intention_create(
 @transaction.atomic
 def intention_publish(*, intention: Intention, actor: Any, at: dt.datetime) -> Intention:
     intention = Intention.objects.select_for_update().select_related("purchaser").get(pk=intention.pk)
-    _require(actor, intention.purchaser)
+    require_manager(actor, intention.purchaser)
     check_transition(INTENTION_TRANSITIONS, intention.status, IntentionStatus.PUBLISHED, labels=IntentionStatus)
     before = snapshot(intention)
     intention.status = IntentionStatus.PUBLISHED
@@ -134,7 +140,7 @@ def _next_number(region_code: str, year: int) -> str:
 
 @transaction.atomic
 def project_create(*, data: ProjectInput, actor: Any, at: dt.datetime) -> Project:
-    _require(actor, data.purchaser, data.agency)
+    require_manager(actor, data.purchaser, data.agency)
     errors: list[ServiceError] = []
     if data.purchaser.kind != OrganizationKind.BUDGET_UNIT:
         errors.append(
@@ -175,11 +181,11 @@ def project_create(*, data: ProjectInput, actor: Any, at: dt.datetime) -> Projec
     if data.budget_fen > 0 and (err := rules.check_bid_security(data.bid_security_fen, data.budget_fen)):
         errors.append(err)
     deduction = data.sme_deduction_percent if not data.sme_reserved else Decimal(0)
-    if deduction and (err := rules.check_deduction_rate(deduction, on=_local_date(at))):
+    if deduction and (err := rules.check_deduction_rate(deduction, on=local_date(at))):
         errors.append(err)
     raise_if_any(errors)
     project = Project(
-        number=_next_number(data.purchaser.region.code, _local_date(at).year),
+        number=_next_number(data.purchaser.region.code, local_date(at).year),
         title=data.title.strip(),
         purchaser=data.purchaser,
         agency=data.agency,
@@ -217,9 +223,9 @@ def tender_publish(
     """Publish the notice. Refused, with every reason and the earliest allowed dates, when it breaks
     D-INTENT-30D, the method's minimum period (M-OPEN-20D …) or M-OPEN-DOCS-5WD."""
     project = Project.objects.select_for_update().select_related("intention", "purchaser", "agency").get(pk=project.pk)
-    _require(actor, project.purchaser, project.agency)
+    require_manager(actor, project.purchaser, project.agency)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.TENDERING, labels=ProjectStatus)
-    today = _local_date(at)
+    today = local_date(at)
     errors: list[ServiceError] = []
     intention = project.intention
     if intention is None or intention.status != IntentionStatus.PUBLISHED or intention.published_at is None:
@@ -230,7 +236,7 @@ def tender_publish(
                 _("Publish the procurement intention first, at least 30 days before the notice (D-INTENT-30D)."),
             )
         )
-    elif err := rules.check_intention_lead(_local_date(intention.published_at), today):
+    elif err := rules.check_intention_lead(local_date(intention.published_at), today):
         errors.append(err)
     if docs_from < today:
         errors.append(
@@ -244,7 +250,7 @@ def tender_publish(
         errors.append(
             ServiceError(ProcurementError.DEADLINE_IN_PAST, "deadline", _("The deadline must be in the future."))
         )
-    if err := rules.check_response_period(Method(project.method), docs_from, _local_date(deadline)):
+    if err := rules.check_response_period(Method(project.method), docs_from, local_date(deadline)):
         errors.append(err)
     if err := rules.check_docs_availability(Method(project.method), docs_from, docs_until):
         errors.append(err)
@@ -263,6 +269,12 @@ def tender_publish(
         original_deadline=deadline,
         notice_text=notice_text.strip(),
     )
+    private, public = crypto.new_opening_keypair()
+    TenderKey.objects.create(
+        tender=tender,
+        public_key=crypto.b64(public),
+        wrapped_private_key=crypto.wrap_private_key(private, aad=tender_key_aad(tender)),
+    )
     project.status = ProjectStatus.TENDERING
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="tender.publish", obj=tender, after=snapshot(tender), at=at)
@@ -276,7 +288,7 @@ def tender_correct(*, tender: Tender, text: str, affects_preparation: bool, acto
     tender = (
         Tender.objects.select_for_update().select_related("project__purchaser", "project__agency").get(pk=tender.pk)
     )
-    _require(actor, tender.project.purchaser, tender.project.agency)
+    require_manager(actor, tender.project.purchaser, tender.project.agency)
     if at >= tender.deadline or tender.project.status != ProjectStatus.TENDERING:
         raise ServiceError(
             ProcurementError.CORRECTION_AFTER_DEADLINE,
@@ -287,7 +299,7 @@ def tender_correct(*, tender: Tender, text: str, affects_preparation: bool, acto
         raise ServiceError(ProcurementError.NOTICE_TEXT_REQUIRED, "text", _("Say what the correction changes."))
     local_deadline = timezone.localtime(tender.deadline)
     new_date = rules.correction_deadline(
-        corrected_on=_local_date(at), deadline=local_deadline.date(), affects_preparation=affects_preparation
+        corrected_on=local_date(at), deadline=local_deadline.date(), affects_preparation=affects_preparation
     )
     new_deadline = local_deadline + dt.timedelta(days=(new_date - local_deadline.date()).days)
     before = snapshot(tender)

@@ -32,6 +32,8 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "ALLOWED_HOSTS": "zhengcai.example.cn",
         "ZC_AUDIT_KEY": "an-audit-chain-key-kept-outside-the-database-for-this-test",
+        "ZC_BID_KEK": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        "ZC_SIGNING_KEY": "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
         "ZC_VAR_DIR": str(tmp_path),
     }
     env.pop("REDIS_URL", None)

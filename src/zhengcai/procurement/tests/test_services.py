@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from conftest import make_code
 from zhengcai.accounts.models import User
-from zhengcai.core import calendar
 from zhengcai.core.audit import verify_chain
 from zhengcai.core.errors import ServiceError, ServiceErrorGroup
 from zhengcai.core.fsm import TransitionError
@@ -21,9 +20,8 @@ from zhengcai.core.permissions import Role
 from zhengcai.organizations.models import OrganizationKind
 from zhengcai.organizations.services import organization_create
 from zhengcai.procurement.models import Intention, Project, ProjectStatus, Tender
-from zhengcai.procurement.rules import Category, Method, RuleError
+from zhengcai.procurement.rules import RuleError
 from zhengcai.procurement.services import (
-    ProjectInput,
     intention_create,
     intention_publish,
     project_create,
@@ -31,61 +29,9 @@ from zhengcai.procurement.services import (
     tender_publish,
 )
 
+from .conftest import D0, at, project_input
+
 pytestmark = pytest.mark.django_db
-
-
-def at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour, 0))
-
-
-D0 = dt.date(2026, 3, 2)  # intention published
-
-
-@pytest.fixture(autouse=True)
-def _fresh_calendar() -> None:
-    calendar.clear_cache()
-
-
-@pytest.fixture
-def purchaser(role_users: dict[Role, User]) -> User:
-    return role_users[Role.PURCHASER_STAFF]
-
-
-@pytest.fixture
-def intention(heze: dict[str, Any], purchaser: User) -> Intention:
-    draft = intention_create(
-        purchaser=heze["budget_unit"],
-        title="菏泽市第一中学多媒体教室设备采购",
-        demand_summary="交互式一体机 60 套",
-        budget_fen=180_0000_00,
-        expected_month=dt.date(2026, 4, 15),
-        actor=purchaser,
-        at=at(D0),
-    )
-    return intention_publish(intention=draft, actor=purchaser, at=at(D0))
-
-
-def project_input(heze: dict[str, Any], intention: Intention | None, **changes: Any) -> ProjectInput:
-    base: dict[str, Any] = {
-        "title": "多媒体教室设备采购",
-        "purchaser": heze["budget_unit"],
-        "agency": heze["agency"],
-        "intention": intention,
-        "method": Method.OPEN_TENDER,
-        "category": Category.GOODS,
-        "catalogue_code": "A02010104",
-        "budget_fen": 180_0000_00,
-        "max_price_fen": 175_0000_00,
-        "bid_security_fen": 3_0000_00,
-        "sme_deduction_percent": Decimal(10),
-    }
-    base.update(changes)
-    return ProjectInput(**base)
-
-
-@pytest.fixture
-def project(heze: dict[str, Any], intention: Intention, purchaser: User) -> Project:
-    return project_create(data=project_input(heze, intention), actor=purchaser, at=at(D0 + dt.timedelta(days=10)))
 
 
 class TestIntention:
