@@ -50,16 +50,27 @@ class P(StrEnum):
     NOTIFICATIONS_OWN = "notifications.view_own"
     PROCUREMENT_MANAGE = "procurement.manage"  # intentions, projects, tenders of one's own organization
     PROCUREMENT_VIEW_ALL = "procurement.view_all"  # supervision: every project in scope
-    BID_SUBMIT = "procurement.bid"  # a supplier's own bids
+    BID_SUBMIT = "procurement.bid"  # a supplier's own bids and challenges
+    COMPLAINT_HANDLE = "procurement.handle_complaint"  # the finance bureau's complaint decisions
 
 
 _MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.BUREAU_ADMIN: frozenset(
-        _MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.TOKENS_MANAGE, P.PROCUREMENT_VIEW_ALL}
+        _MEMBER
+        | {
+            P.SUPPLIER_REVIEW,
+            P.ORG_VIEW_ALL,
+            P.AUDIT_VIEW,
+            P.TOKENS_MANAGE,
+            P.PROCUREMENT_VIEW_ALL,
+            P.COMPLAINT_HANDLE,
+        }
     ),
-    Role.BUREAU_REVIEWER: frozenset(_MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.PROCUREMENT_VIEW_ALL}),
+    Role.BUREAU_REVIEWER: frozenset(
+        _MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.PROCUREMENT_VIEW_ALL, P.COMPLAINT_HANDLE}
+    ),
     Role.PUBLICITY_EDITOR: frozenset(_MEMBER),
     Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),
     Role.AGENCY_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhengcai.organizations.models import Organization, Region
@@ -292,8 +293,135 @@ class Award(models.Model):
 
     @property
     def result_late(self) -> bool:
-        from django.utils import timezone
-
         if self.result_published_at is None:
             return False
         return timezone.localtime(self.result_published_at).date() > self.result_notice_due
+
+
+class Contract(models.Model):
+    """The signed contract (D-CONTRACT-30D, D-CONTRACT-PUB-2WD) and its payment terms (P-SME-30D)."""
+
+    project = models.OneToOneField(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="contract"
+    )
+    award = models.OneToOneField(Award, verbose_name=_("award"), on_delete=models.PROTECT, related_name="contract")
+    supplier = models.ForeignKey(
+        Organization, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    supplier_size = models.CharField(_("enterprise size at contract date"), max_length=10)  # SME-DECLARE
+    amount_fen = models.BigIntegerField(_("contract amount (fen)"))
+    signed_on = models.DateField(_("signed on"))
+    sign_due = models.DateField(_("sign due (D-CONTRACT-30D)"))
+    publish_due = models.DateField(_("publication due (D-CONTRACT-PUB-2WD)"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    payment_days = models.PositiveSmallIntegerField(_("payment term after acceptance (days)"), default=30)
+    advance_payment_fen = models.BigIntegerField(_("advance payment (fen)"), default=0)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    acceptance_passed = models.BooleanField(_("acceptance passed"), null=True, blank=True)
+    acceptance_note = models.TextField(_("acceptance note"), blank=True)
+    payment_due = models.DateField(_("payment due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="procurement_contract_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(advance_payment_fen__gte=0) & Q(advance_payment_fen__lte=F("amount_fen")),
+                name="procurement_contract_advance_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_days__gt=0) & Q(payment_days__lte=365), name="procurement_contract_payment_days"
+            ),  # P-SME-30D (≤ 60 for SMEs) is checked by the service, which knows the size
+        ]
+
+    def __str__(self) -> str:
+        return f"contract {self.project.number}"
+
+
+class Payment(models.Model):
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="payments"
+    )
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    paid_on = models.DateField(_("paid on"))
+    is_advance = models.BooleanField(_("advance payment"), default=False)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="procurement_payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount_fen} on {self.paid_on}"
+
+
+class ChallengeStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the answer")
+    ANSWERED = "answered", _("Answered")
+
+
+class Challenge(models.Model):
+    """质疑 (C-CHALLENGE-7WD): a supplier's written challenge and the purchaser's or agency's answer."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="challenges"
+    )
+    supplier = models.ForeignKey(
+        Organization, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="challenges"
+    )
+    known_on = models.DateField(_("knew of the matter on"))
+    received_at = models.DateTimeField(_("received at"))
+    text = models.TextField(_("challenge"))
+    answer_due = models.DateField(_("answer due"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChallengeStatus.choices, default=ChallengeStatus.OPEN
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("challenge")
+        verbose_name_plural = _("challenges")
+
+    def __str__(self) -> str:
+        return f"challenge {self.pk} on {self.project.number}"
+
+
+class ComplaintStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted for handling")
+    REJECTED = "rejected", _("Not admissible")
+    DECIDED = "decided", _("Decided")
+
+
+class Complaint(models.Model):
+    """投诉 (C-COMPLAINT-15WD / C-COMPLAINT-30WD) to the finance bureau after a challenge."""
+
+    challenge = models.OneToOneField(
+        Challenge, verbose_name=_("challenge"), on_delete=models.PROTECT, related_name="complaint"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    text = models.TextField(_("complaint"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.SUBMITTED
+    )
+    admissibility_due = models.DateField(_("admissibility decision due"))
+    decision_due = models.DateField(_("decision due"), null=True, blank=True)
+    suspends_procurement = models.BooleanField(_("procurement suspended"), default=False)
+    decision = models.TextField(_("decision"), blank=True)
+    upheld = models.BooleanField(_("upheld"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+
+    def __str__(self) -> str:
+        return f"complaint {self.pk}"

@@ -274,6 +274,11 @@ def complaint_deadline(answer_due_on: dt.date) -> dt.date:
     return calendar.add_working_days(answer_due_on, 15)
 
 
+def complaint_admissibility_due(received_on: dt.date) -> dt.date:
+    """C-COMPLAINT-30WD: the bureau decides admissibility within 5 working days."""
+    return calendar.add_working_days(received_on, 5)
+
+
 def complaint_decision_due(accepted_on: dt.date) -> dt.date:
     """C-COMPLAINT-30WD: the bureau decides within 30 working days."""
     return calendar.add_working_days(accepted_on, 30)

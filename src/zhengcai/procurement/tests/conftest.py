@@ -88,3 +88,47 @@ def tender(project: Project, purchaser: User) -> Any:
         actor=purchaser,
         at=at(PUBLISH_ON, 8),
     )
+
+
+@pytest.fixture
+def bidders(heze: dict[str, Any]) -> list[tuple[Any, User]]:
+    """Three approved suppliers: large, small and medium."""
+    from conftest import make_code, make_user
+    from zhengcai.organizations.models import EnterpriseSize, OrganizationKind
+    from zhengcai.organizations.services import organization_create
+
+    out = []
+    for i, size in enumerate([EnterpriseSize.LARGE, EnterpriseSize.SMALL, EnterpriseSize.MEDIUM]):
+        org = organization_create(
+            kind=OrganizationKind.SUPPLIER,
+            name=f"菏泽投标人{i}有限公司",
+            region=heze["city"],
+            credit_code=make_code(),
+            size=size,
+            actor="t",
+            at=at(PUBLISH_ON),
+        )
+        out.append((org, make_user(Role.SUPPLIER_STAFF, org)))
+    return out
+
+
+OPENING = at(DEADLINE_ON, 9)
+
+
+@pytest.fixture
+def awarded(tender: Any, bidders: list[Any], purchaser: User) -> Any:
+    """A full round: three bids, opened, evaluated; the small enterprise wins at 170万 (153万 evaluated)."""
+    from zhengcai.procurement.bidding import award_decide, bid_submit, evaluate_lowest_price, tender_open
+
+    for (org, user), price in zip(bidders, [160_0000_00, 170_0000_00, 158_0000_00], strict=True):
+        bid_submit(
+            tender=tender,
+            supplier=org,
+            price_fen=price,
+            technical_response="响应",
+            actor=user,
+            at=at(PUBLISH_ON + dt.timedelta(days=3)),
+        )
+    tender_open(tender=tender, actor=purchaser, at=OPENING)
+    evaluate_lowest_price(project=tender.project, actor=purchaser, at=OPENING)
+    return award_decide(project=tender.project, actor=purchaser, at=OPENING + dt.timedelta(days=1))

@@ -9,14 +9,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from conftest import make_code, make_user
 from zhengcai.accounts.models import User
 from zhengcai.core import crypto
 from zhengcai.core.audit import verify_chain
 from zhengcai.core.errors import ServiceError
 from zhengcai.core.permissions import Role
-from zhengcai.organizations.models import EnterpriseSize, Organization, OrganizationKind
-from zhengcai.organizations.services import organization_create
+from zhengcai.organizations.models import Organization
 from zhengcai.procurement.bidding import (
     BidError,
     award_decide,
@@ -29,27 +27,9 @@ from zhengcai.procurement.bidding import (
 )
 from zhengcai.procurement.models import Bid, BidStatus, ProjectStatus, Tender
 
-from .conftest import DEADLINE_ON, PUBLISH_ON, at
+from .conftest import OPENING, PUBLISH_ON, at
 
 pytestmark = pytest.mark.django_db
-OPENING = at(DEADLINE_ON, 9)
-
-
-@pytest.fixture
-def bidders(heze: dict[str, Any]) -> list[tuple[Organization, User]]:
-    out = []
-    for i, size in enumerate([EnterpriseSize.LARGE, EnterpriseSize.SMALL, EnterpriseSize.MEDIUM]):
-        org = organization_create(
-            kind=OrganizationKind.SUPPLIER,
-            name=f"菏泽投标人{i}有限公司",
-            region=heze["city"],
-            credit_code=make_code(),
-            size=size,
-            actor="t",
-            at=at(PUBLISH_ON),
-        )
-        out.append((org, make_user(Role.SUPPLIER_STAFF, org)))
-    return out
 
 
 def submit(tender: Tender, bidder: tuple[Organization, User], price_fen: int, day: dt.date = PUBLISH_ON) -> Any:

@@ -1,0 +1,348 @@
+"""After the award: result notice, contract, acceptance, payments; challenges and complaints.
+
+Statutory clocks are stored as due dates when their trigger happens and lateness is derived,
+so a late act is recorded (and flagged) rather than silently refused — the record is the evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from zhengcai.accounts.selectors import scope_reaches
+from zhengcai.core.audit import audit_record, snapshot
+from zhengcai.core.errors import ServiceError, raise_if_any
+from zhengcai.core.fsm import check_transition
+from zhengcai.core.permissions import P
+from zhengcai.organizations.models import EnterpriseSize, Organization
+
+from . import rules
+from .models import (
+    PROJECT_TRANSITIONS,
+    Award,
+    Challenge,
+    ChallengeStatus,
+    Complaint,
+    ComplaintStatus,
+    Contract,
+    Payment,
+    Project,
+    ProjectStatus,
+)
+from .services import local_date, require_manager
+
+SME_SIZES = {EnterpriseSize.MEDIUM, EnterpriseSize.SMALL, EnterpriseSize.MICRO}
+
+
+class LifecycleError(StrEnum):
+    ALREADY = "procurement.lifecycle.already_done"
+    AMOUNT = "procurement.contract.amount"
+    OVERPAID = "procurement.payment.over_contract"
+    NOT_ACCEPTED = "procurement.payment.not_accepted"
+    CHALLENGE_LATE = "procurement.challenge.late"
+    TEXT_REQUIRED = "procurement.text.required"
+    COMPLAINT_TOO_EARLY = "procurement.complaint.too_early"
+    COMPLAINT_LATE = "procurement.complaint.late"
+    COMPLAINT_STATE = "procurement.complaint.state"
+
+
+@transaction.atomic
+def result_publish(*, award: Award, actor: Any, at: dt.datetime) -> Award:
+    """中标/成交结果公告; late when after the D-RESULT-2WD due date (flagged, not refused)."""
+    award = Award.objects.select_for_update().select_related("project__purchaser", "project__agency").get(pk=award.pk)
+    require_manager(actor, award.project.purchaser, award.project.agency)
+    if award.result_published_at is not None:
+        raise ServiceError(LifecycleError.ALREADY, "result_published_at", _("The result notice is already published."))
+    award.result_published_at = at
+    award.save(update_fields=["result_published_at"])
+    audit_record(
+        actor=actor, action="award.publish_result", obj=award, after={"at": at, "late": award.result_late}, at=at
+    )
+    return award
+
+
+@transaction.atomic
+def contract_sign(
+    *,
+    award: Award,
+    signed_on: dt.date,
+    payment_days: int = 30,
+    advance_payment_fen: int = 0,
+    actor: Any,
+    at: dt.datetime,
+) -> Contract:
+    award = (
+        Award.objects.select_for_update()
+        .select_related("project__purchaser", "winning_bid__supplier")
+        .get(pk=award.pk)
+    )
+    project = Project.objects.select_for_update().get(pk=award.project_id)
+    require_manager(actor, project.purchaser)
+    check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.CONTRACTED, labels=ProjectStatus)
+    supplier = award.winning_bid.supplier
+    errors: list[ServiceError] = []
+    if supplier.size in SME_SIZES and (err := rules.check_sme_payment_term(payment_days)):
+        errors.append(err)
+    if not 0 <= advance_payment_fen <= award.amount_fen:
+        errors.append(
+            ServiceError(
+                LifecycleError.AMOUNT,
+                "advance_payment_fen",
+                _("The advance payment must be between zero and the contract amount."),
+            )
+        )
+    raise_if_any(errors)
+    award_notice_on = local_date(award.result_published_at or award.determined_at)
+    contract = Contract.objects.create(
+        project=project,
+        award=award,
+        supplier=supplier,
+        supplier_size=supplier.size,
+        amount_fen=award.amount_fen,
+        signed_on=signed_on,
+        sign_due=rules.contract_sign_due(award_notice_on),
+        publish_due=rules.contract_publish_due(signed_on),
+        payment_days=payment_days,
+        advance_payment_fen=advance_payment_fen,
+        created_at=at,
+    )
+    before = snapshot(project)
+    project.status = ProjectStatus.CONTRACTED
+    project.save(update_fields=["status"])
+    audit_record(actor=actor, action="contract.sign", obj=contract, after=snapshot(contract), at=at)
+    audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    return contract
+
+
+def _locked_contract(contract: Contract, actor: Any) -> Contract:
+    contract = (
+        Contract.objects.select_for_update()
+        .select_related("project__purchaser", "project__agency")
+        .get(pk=contract.pk)
+    )
+    require_manager(actor, contract.project.purchaser, contract.project.agency)
+    return contract
+
+
+@transaction.atomic
+def contract_publish(*, contract: Contract, actor: Any, at: dt.datetime) -> Contract:
+    contract = _locked_contract(contract, actor)
+    if contract.published_at is not None:
+        raise ServiceError(LifecycleError.ALREADY, "published_at", _("The contract is already published."))
+    contract.published_at = at
+    contract.save(update_fields=["published_at"])
+    late = local_date(at) > contract.publish_due
+    audit_record(actor=actor, action="contract.publish", obj=contract, after={"at": at, "late": late}, at=at)
+    return contract
+
+
+@transaction.atomic
+def acceptance_record(
+    *, contract: Contract, passed: bool, accepted_on: dt.date, note: str, actor: Any, at: dt.datetime
+) -> Contract:
+    """履约验收. Passing starts the payment clock: 30 days for an SME, at most the agreed ≤ 60 (P-SME-30D)."""
+    contract = _locked_contract(contract, actor)
+    if contract.acceptance_passed:
+        raise ServiceError(LifecycleError.ALREADY, "accepted_on", _("The contract was already accepted."))
+    before = snapshot(contract)
+    contract.accepted_on = accepted_on
+    contract.acceptance_passed = passed
+    contract.acceptance_note = note.strip()
+    if passed:
+        contract.payment_due = (
+            rules.sme_payment_due(accepted_on, contract.payment_days)
+            if contract.supplier_size in SME_SIZES
+            else accepted_on + dt.timedelta(days=contract.payment_days)
+        )
+    contract.save(update_fields=["accepted_on", "acceptance_passed", "acceptance_note", "payment_due"])
+    audit_record(
+        actor=actor, action="contract.acceptance", obj=contract, before=before, after=snapshot(contract), at=at
+    )
+    return contract
+
+
+def contract_paid_fen(contract: Contract) -> int:
+    return int(contract.payments.aggregate(total=Sum("amount_fen"))["total"] or 0)
+
+
+@transaction.atomic
+def payment_record(
+    *, contract: Contract, amount_fen: int, paid_on: dt.date, is_advance: bool, actor: Any, at: dt.datetime
+) -> Payment:
+    contract = _locked_contract(contract, actor)
+    if not is_advance and not contract.acceptance_passed:
+        raise ServiceError(
+            LifecycleError.NOT_ACCEPTED, "paid_on", _("Record the acceptance before the final payment.")
+        )
+    if amount_fen <= 0 or contract_paid_fen(contract) + amount_fen > contract.amount_fen:
+        raise ServiceError(LifecycleError.OVERPAID, "amount_fen", _("Payments cannot exceed the contract amount."))
+    payment = Payment.objects.create(
+        contract=contract, amount_fen=amount_fen, paid_on=paid_on, is_advance=is_advance, recorded_at=at
+    )
+    audit_record(actor=actor, action="payment.record", obj=payment, after=snapshot(payment), at=at)
+    if contract_paid_fen(contract) == contract.amount_fen:
+        project = Project.objects.select_for_update().get(pk=contract.project_id)
+        before = snapshot(project)
+        check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.COMPLETED, labels=ProjectStatus)
+        project.status = ProjectStatus.COMPLETED
+        project.save(update_fields=["status"])
+        audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    return payment
+
+
+def payment_overdue(contract: Contract, *, on: dt.date) -> bool:
+    """P-SME-30D flag: due date passed and not fully paid."""
+    return (
+        contract.payment_due is not None
+        and on > contract.payment_due
+        and contract_paid_fen(contract) < contract.amount_fen
+    )
+
+
+# --- challenges and complaints ------------------------------------------------------------------
+
+
+@transaction.atomic
+def challenge_submit(
+    *, project: Project, supplier: Organization, known_on: dt.date, text: str, actor: Any, at: dt.datetime
+) -> Challenge:
+    """质疑 within 7 working days of knowing (C-CHALLENGE-7WD); the answer is due 7 WD after receipt."""
+    if not scope_reaches(user=actor, perm=P.BID_SUBMIT, organization=supplier):
+        raise PermissionDenied
+    errors: list[ServiceError] = []
+    if not text.strip():
+        errors.append(ServiceError(LifecycleError.TEXT_REQUIRED, "text", _("Write the challenge and its grounds.")))
+    if local_date(at) > rules.challenge_deadline(known_on):
+        errors.append(
+            ServiceError(
+                LifecycleError.CHALLENGE_LATE,
+                "known_on",
+                _("A challenge must be made within 7 working days of knowing (C-CHALLENGE-7WD): by {due}."),
+                due=rules.challenge_deadline(known_on).isoformat(),
+            )
+        )
+    raise_if_any(errors)
+    challenge = Challenge.objects.create(
+        project=project,
+        supplier=supplier,
+        known_on=known_on,
+        received_at=at,
+        text=text.strip(),
+        answer_due=rules.challenge_answer_due(local_date(at)),
+    )
+    audit_record(actor=actor, action="challenge.submit", obj=challenge, after=snapshot(challenge), at=at)
+    return challenge
+
+
+@transaction.atomic
+def challenge_answer(*, challenge: Challenge, answer: str, actor: Any, at: dt.datetime) -> Challenge:
+    challenge = (
+        Challenge.objects.select_for_update()
+        .select_related("project__purchaser", "project__agency")
+        .get(pk=challenge.pk)
+    )
+    require_manager(actor, challenge.project.purchaser, challenge.project.agency)
+    if challenge.status != ChallengeStatus.OPEN:
+        raise ServiceError(LifecycleError.ALREADY, "answer", _("This challenge is already answered."))
+    if not answer.strip():
+        raise ServiceError(LifecycleError.TEXT_REQUIRED, "answer", _("Write the answer."))
+    challenge.status = ChallengeStatus.ANSWERED
+    challenge.answer = answer.strip()
+    challenge.answered_at = at
+    challenge.save(update_fields=["status", "answer", "answered_at"])
+    audit_record(
+        actor=actor,
+        action="challenge.answer",
+        obj=challenge,
+        after={"answered_at": at, "late": local_date(at) > challenge.answer_due},
+        at=at,
+    )
+    return challenge
+
+
+@transaction.atomic
+def complaint_submit(*, challenge: Challenge, text: str, actor: Any, at: dt.datetime) -> Complaint:
+    """投诉 after the answer (or its due date), within 15 working days after the answer deadline (C-COMPLAINT-15WD)."""
+    challenge = Challenge.objects.select_for_update().select_related("supplier").get(pk=challenge.pk)
+    if not scope_reaches(user=actor, perm=P.BID_SUBMIT, organization=challenge.supplier):
+        raise PermissionDenied
+    today = local_date(at)
+    if challenge.status == ChallengeStatus.OPEN and today <= challenge.answer_due:
+        raise ServiceError(
+            LifecycleError.COMPLAINT_TOO_EARLY,
+            "challenge",
+            _("A complaint can follow the answer, or the answer's due date {due} if no answer came."),
+            due=challenge.answer_due.isoformat(),
+        )
+    last_day = rules.complaint_deadline(challenge.answer_due)
+    if today > last_day:
+        raise ServiceError(
+            LifecycleError.COMPLAINT_LATE,
+            "submitted_at",
+            _("The complaint period ended on {due} (15 working days after the answer deadline, C-COMPLAINT-15WD)."),
+            due=last_day.isoformat(),
+        )
+    if not text.strip():
+        raise ServiceError(LifecycleError.TEXT_REQUIRED, "text", _("Write the complaint and its grounds."))
+    complaint = Complaint.objects.create(
+        challenge=challenge,
+        submitted_at=at,
+        text=text.strip(),
+        admissibility_due=rules.complaint_admissibility_due(today),
+    )
+    audit_record(actor=actor, action="complaint.submit", obj=complaint, after=snapshot(complaint), at=at)
+    return complaint
+
+
+def _locked_complaint(complaint: Complaint, actor: Any) -> Complaint:
+    complaint = (
+        Complaint.objects.select_for_update().select_related("challenge__project__purchaser").get(pk=complaint.pk)
+    )
+    if not scope_reaches(user=actor, perm=P.COMPLAINT_HANDLE, organization=complaint.challenge.project.purchaser):
+        raise PermissionDenied
+    return complaint
+
+
+@transaction.atomic
+def complaint_accept(*, complaint: Complaint, suspend: bool, actor: Any, at: dt.datetime) -> Complaint:
+    """The bureau accepts the complaint (decision due in 30 WD, C-COMPLAINT-30WD) and may suspend the procurement."""
+    complaint = _locked_complaint(complaint, actor)
+    if complaint.status != ComplaintStatus.SUBMITTED:
+        raise ServiceError(
+            LifecycleError.COMPLAINT_STATE, "status", _("Only a newly submitted complaint can be accepted.")
+        )
+    before = snapshot(complaint)
+    complaint.status = ComplaintStatus.ACCEPTED
+    complaint.decision_due = rules.complaint_decision_due(local_date(at))
+    complaint.suspends_procurement = suspend
+    complaint.save(update_fields=["status", "decision_due", "suspends_procurement"])
+    audit_record(
+        actor=actor, action="complaint.accept", obj=complaint, before=before, after=snapshot(complaint), at=at
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_decide(*, complaint: Complaint, upheld: bool, decision: str, actor: Any, at: dt.datetime) -> Complaint:
+    complaint = _locked_complaint(complaint, actor)
+    if complaint.status != ComplaintStatus.ACCEPTED:
+        raise ServiceError(LifecycleError.COMPLAINT_STATE, "status", _("Accept the complaint before deciding it."))
+    if not decision.strip():
+        raise ServiceError(LifecycleError.TEXT_REQUIRED, "decision", _("Write the decision and its reasons."))
+    before = snapshot(complaint)
+    complaint.status = ComplaintStatus.DECIDED
+    complaint.upheld = upheld
+    complaint.decision = decision.strip()
+    complaint.decided_at = at
+    complaint.suspends_procurement = False
+    complaint.save(update_fields=["status", "upheld", "decision", "decided_at", "suspends_procurement"])
+    audit_record(
+        actor=actor, action="complaint.decide", obj=complaint, before=before, after=snapshot(complaint), at=at
+    )
+    return complaint

@@ -1,0 +1,173 @@
+"""Result notice, contract, acceptance and payment clocks; challenges and complaints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from zhengcai.accounts.models import User
+from zhengcai.core.errors import ServiceError
+from zhengcai.core.models import AuditEvent
+from zhengcai.core.permissions import Role
+from zhengcai.procurement.lifecycle import (
+    LifecycleError,
+    acceptance_record,
+    challenge_answer,
+    challenge_submit,
+    complaint_accept,
+    complaint_decide,
+    complaint_submit,
+    contract_publish,
+    contract_sign,
+    payment_overdue,
+    payment_record,
+    result_publish,
+)
+from zhengcai.procurement.models import Award, ProjectStatus
+from zhengcai.procurement.rules import RuleError
+
+from .conftest import OPENING, at
+
+pytestmark = pytest.mark.django_db
+DETERMINED = OPENING.date() + dt.timedelta(days=1)  # Wed 2026-04-22
+
+
+def test_D_RESULT_2WD_result_published_late_is_flagged(awarded: Award, purchaser: User) -> None:
+    result_publish(award=awarded, actor=purchaser, at=at(dt.date(2026, 4, 27)))  # due 04-24
+    awarded.refresh_from_db()
+    assert awarded.result_late
+    assert (AuditEvent.objects.get(action="award.publish_result").after or {})["late"] is True
+
+
+def test_D_RESULT_2WD_result_on_time(awarded: Award, purchaser: User) -> None:
+    result_publish(award=awarded, actor=purchaser, at=at(dt.date(2026, 4, 24)))
+    awarded.refresh_from_db()
+    assert not awarded.result_late
+
+
+def test_D_CONTRACT_30D_P_SME_30D_contract_acceptance_payment(awarded: Award, purchaser: User) -> None:
+    result_publish(award=awarded, actor=purchaser, at=at(dt.date(2026, 4, 23)))
+    with pytest.raises(ServiceError) as exc:
+        contract_sign(
+            award=awarded, signed_on=dt.date(2026, 5, 6), payment_days=61, actor=purchaser, at=at(dt.date(2026, 5, 6))
+        )
+    assert exc.value.code == RuleError.PAYMENT_TERM_TOO_LONG  # the winner is a small enterprise
+    contract = contract_sign(award=awarded, signed_on=dt.date(2026, 5, 6), actor=purchaser, at=at(dt.date(2026, 5, 6)))
+    assert contract.sign_due == dt.date(2026, 5, 23)  # 30 days after the award notice
+    assert contract.publish_due == dt.date(2026, 5, 8)  # D-CONTRACT-PUB-2WD
+    assert contract.amount_fen == 170_0000_00
+    contract_publish(contract=contract, actor=purchaser, at=at(dt.date(2026, 5, 7)))
+    with pytest.raises(ServiceError) as exc:
+        payment_record(
+            contract=contract,
+            amount_fen=1,
+            paid_on=dt.date(2026, 5, 8),
+            is_advance=False,
+            actor=purchaser,
+            at=at(dt.date(2026, 5, 8)),
+        )
+    assert exc.value.code == LifecycleError.NOT_ACCEPTED
+    contract = acceptance_record(
+        contract=contract,
+        passed=True,
+        accepted_on=dt.date(2026, 6, 1),
+        note="合格",
+        actor=purchaser,
+        at=at(dt.date(2026, 6, 1)),
+    )
+    assert contract.payment_due == dt.date(2026, 7, 1)
+    assert not payment_overdue(contract, on=dt.date(2026, 7, 1))
+    assert payment_overdue(contract, on=dt.date(2026, 7, 2))
+    with pytest.raises(ServiceError) as exc:
+        payment_record(
+            contract=contract,
+            amount_fen=170_0000_01,
+            paid_on=dt.date(2026, 6, 20),
+            is_advance=False,
+            actor=purchaser,
+            at=at(dt.date(2026, 6, 20)),
+        )
+    assert exc.value.code == LifecycleError.OVERPAID
+    payment_record(
+        contract=contract,
+        amount_fen=170_0000_00,
+        paid_on=dt.date(2026, 6, 20),
+        is_advance=False,
+        actor=purchaser,
+        at=at(dt.date(2026, 6, 20)),
+    )
+    assert not payment_overdue(contract, on=dt.date(2026, 7, 2))
+    contract.project.refresh_from_db()
+    assert contract.project.status == ProjectStatus.COMPLETED
+
+
+def test_C_CHALLENGE_7WD_challenge_window_and_answer_clock(
+    awarded: Award, bidders: list[Any], purchaser: User
+) -> None:
+    loser_org, loser = bidders[0]
+    known = dt.date(2026, 4, 23)
+    with pytest.raises(ServiceError) as exc:
+        challenge_submit(
+            project=awarded.project,
+            supplier=loser_org,
+            known_on=known,
+            text="评审不公",
+            actor=loser,
+            at=at(dt.date(2026, 5, 8)),
+        )
+    assert exc.value.code == LifecycleError.CHALLENGE_LATE  # 7 WD after 04-23 over May Day is 05-07
+    challenge = challenge_submit(
+        project=awarded.project,
+        supplier=loser_org,
+        known_on=known,
+        text="评审不公",
+        actor=loser,
+        at=at(dt.date(2026, 5, 7)),
+    )
+    assert challenge.answer_due == dt.date(2026, 5, 15)  # Sat 05-09 is a make-up working day
+    with pytest.raises(PermissionDenied):
+        challenge_answer(challenge=challenge, answer="x", actor=loser, at=at(dt.date(2026, 5, 8)))
+    challenge_answer(
+        challenge=challenge, answer="经复核，评审符合规定。", actor=purchaser, at=at(dt.date(2026, 5, 12))
+    )
+
+
+def test_C_COMPLAINT_15WD_and_30WD(
+    awarded: Award, bidders: list[Any], purchaser: User, role_users: dict[Role, User]
+) -> None:
+    loser_org, loser = bidders[0]
+    challenge = challenge_submit(
+        project=awarded.project,
+        supplier=loser_org,
+        known_on=dt.date(2026, 4, 23),
+        text="质疑",
+        actor=loser,
+        at=at(dt.date(2026, 4, 24)),
+    )
+    with pytest.raises(ServiceError) as exc:
+        complaint_submit(challenge=challenge, text="投诉", actor=loser, at=at(dt.date(2026, 4, 27)))
+    assert exc.value.code == LifecycleError.COMPLAINT_TOO_EARLY
+    challenge_answer(challenge=challenge, answer="答复", actor=purchaser, at=at(dt.date(2026, 4, 28)))
+    # answer due 2026-05-08 (7 WD after 04-24, May Day 05-01..05-05); complaint by 15 WD after it
+    with pytest.raises(ServiceError) as exc:
+        complaint_submit(challenge=challenge, text="投诉", actor=loser, at=at(dt.date(2026, 6, 1)))
+    assert exc.value.code == LifecycleError.COMPLAINT_LATE
+    complaint = complaint_submit(challenge=challenge, text="投诉", actor=loser, at=at(dt.date(2026, 5, 11)))
+    assert complaint.admissibility_due == dt.date(2026, 5, 18)
+    with pytest.raises(PermissionDenied):
+        complaint_accept(complaint=complaint, suspend=True, actor=purchaser, at=at(dt.date(2026, 5, 12)))
+    reviewer = role_users[Role.BUREAU_REVIEWER]
+    complaint = complaint_accept(complaint=complaint, suspend=True, actor=reviewer, at=at(dt.date(2026, 5, 12)))
+    assert complaint.decision_due == dt.date(2026, 6, 24)  # 30 WD, Dragon Boat 06-19 off
+    assert complaint.suspends_procurement
+    complaint = complaint_decide(
+        complaint=complaint,
+        upheld=False,
+        decision="投诉缺乏事实依据，驳回。",
+        actor=reviewer,
+        at=at(dt.date(2026, 6, 1)),
+    )
+    assert (complaint.status, complaint.upheld, complaint.suspends_procurement) == ("decided", False, False)
