@@ -78,11 +78,25 @@ URL_SAMPLES: dict[str, Sample] = {
     ),
     "core:audit_log": lambda o, u: Call("GET", "/office/audit/"),
     "core:notifications": lambda o, u: Call("GET", "/office/notifications/"),
+    # OCDS open data (public, no login)
+    "opendata:releases": lambda o, u: Call("GET", "/api/ocds/releases"),
+    "opendata:record": lambda o, u: Call("GET", f"/api/ocds/records/{o['ocid']}"),
+    "opendata:bulk_releases": lambda o, u: Call("GET", "/api/ocds/bulk/releases.jsonl.gz"),
 }
 
 # (url name, role) pairs that the role's permission allows in general but whose sample object
 # lies outside that role's scope, so the answer must be 404.
 OUT_OF_SCOPE = {("accounts:token_revoke", Role.GUARANTOR_OFFICER)}
+
+
+def _an_ocid() -> str:
+    """The ocid of a published release when the open-data app has one, else a well-formed unknown ocid."""
+    try:
+        from zhengcai.opendata.models import Release  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return "ocds-zc0000-unknown"
+    release = Release.objects.order_by("id").first()
+    return release.ocid if release is not None else "ocds-zc0000-unknown"
 
 
 @pytest.fixture
@@ -97,7 +111,7 @@ def objects(heze: dict[str, Any], role_users: dict[Role, User]) -> dict[str, Any
         at=AT,
     ).token
     pending2 = register_pending(heze["city"], "单县测试供应商有限公司", "pending_supplier2", division="371722")
-    return {**heze, "pending": pending, "pending2": pending2, "bank_token": bank_token}
+    return {**heze, "pending": pending, "pending2": pending2, "bank_token": bank_token, "ocid": _an_ocid()}
 
 
 def _request(client: Client, call: Call) -> Any:
