@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditChainHead, AuditEvent
 
@@ -48,6 +49,8 @@ def _json_default(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):
+        return value.name
     if isinstance(value, set | frozenset):
         return sorted(value)
     raise TypeError(f"not JSON-serializable for the audit log: {type(value).__name__}")

@@ -425,3 +425,39 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"complaint {self.pk}"
+
+
+def _document_path(instance: TenderDocument, filename: str) -> str:
+    return f"tenders/{instance.tender_id}/{instance.sha256[:16]}/{filename}"
+
+
+class TenderDocument(models.Model):
+    """A file published with a tender (documents, clarifications), stored through Django's storage API
+    (local folder or S3-compatible) with its SHA-256 so a downloader can check it."""
+
+    class Kind(models.TextChoices):
+        TENDER_DOCUMENTS = "tender_documents", _("Tender documents")
+        CLARIFICATION = "clarification", _("Clarification")
+        ATTACHMENT = "attachment", _("Attachment")
+
+    tender = models.ForeignKey(Tender, verbose_name=_("tender"), on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TENDER_DOCUMENTS)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=_document_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["tender", "uploaded_at", "id"]
+        verbose_name = _("tender document")
+        verbose_name_plural = _("tender documents")
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "sha256"], name="procurement_document_unique_per_tender")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
