@@ -461,3 +461,24 @@ class TenderDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Reminder(models.Model):
+    """A statutory-clock reminder already sent (the tick is idempotent on this key)."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    due = models.DateField(_("due"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_type", "object_id"], name="procurement_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type}:{self.object_id}"
