@@ -27,7 +27,7 @@ from zhengcai.core.fsm import check_transition
 from zhengcai.core.permissions import P
 from zhengcai.organizations.models import EnterpriseSize, Organization, OrganizationKind, OrganizationStatus
 
-from . import rules
+from . import notices, rules
 from .models import (
     PROJECT_TRANSITIONS,
     Award,
@@ -257,6 +257,9 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
         at=at,
     )
     audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    if failed:
+        reason = f"有效投标人不足{rules.METHOD_RULES[Method(project.method)].min_bidders}家（实际{len(lines)}家）"
+        notices.termination_notice(project, reason, actor=actor, at=at)
     return OpeningResult(lines=lines, failed=failed)
 
 

@@ -22,7 +22,7 @@ from zhengcai.core.fsm import check_transition
 from zhengcai.core.permissions import P
 from zhengcai.organizations.models import EnterpriseSize, Organization
 
-from . import rules
+from . import notices, rules
 from .models import (
     PROJECT_TRANSITIONS,
     Award,
@@ -64,6 +64,7 @@ def result_publish(*, award: Award, actor: Any, at: dt.datetime) -> Award:
     audit_record(
         actor=actor, action="award.publish_result", obj=award, after={"at": at, "late": award.result_late}, at=at
     )
+    notices.result_notice(award, actor=actor, at=at)
     return award
 
 
@@ -139,6 +140,7 @@ def contract_publish(*, contract: Contract, actor: Any, at: dt.datetime) -> Cont
     contract.save(update_fields=["published_at"])
     late = local_date(at) > contract.publish_due
     audit_record(actor=actor, action="contract.publish", obj=contract, after={"at": at, "late": late}, at=at)
+    notices.contract_notice(contract, actor=actor, at=at)
     return contract
 
 
@@ -345,4 +347,5 @@ def complaint_decide(*, complaint: Complaint, upheld: bool, decision: str, actor
     audit_record(
         actor=actor, action="complaint.decide", obj=complaint, before=before, after=snapshot(complaint), at=at
     )
+    notices.complaint_decision_notice(complaint, actor=actor, at=at)
     return complaint

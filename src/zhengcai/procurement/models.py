@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -482,3 +484,61 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_type}:{self.object_id}"
+
+
+class NoticeKind(models.TextChoices):
+    """Notice types with fixed templates (D-TEMPLATES, 财办库〔2020〕50号)."""
+
+    INTENTION = "intention", _("Procurement intention")
+    TENDER = "tender", _("Tender notice")
+    CORRECTION = "correction", _("Correction notice")
+    TERMINATION = "termination", _("Termination notice")
+    RESULT = "result", _("Result notice")
+    CONTRACT = "contract", _("Contract notice")
+    COMPLAINT_DECISION = "complaint_decision", _("Complaint decision")
+
+
+class Notice(models.Model):
+    """A published notice on the portal. Append-only; ``search_text`` holds CJK bigrams for full-text search."""
+
+    kind = models.CharField(_("notice type"), max_length=20, choices=NoticeKind.choices, db_index=True)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    intention = models.ForeignKey(
+        Intention, verbose_name=_("intention"), null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    purchaser = models.ForeignKey(
+        Organization, verbose_name=_("purchaser"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"))
+    method = models.CharField(_("procurement method"), max_length=20, choices=Method.choices, blank=True)
+    category = models.CharField(_("category"), max_length=1, choices=Category.choices, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), db_index=True)
+    search_text = models.TextField(editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [
+            models.Index(fields=["kind", "-published_at"]),
+            models.Index(fields=["region", "-published_at"]),
+            models.Index(fields=["method", "category"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(project__isnull=False) | Q(intention__isnull=False), name="procurement_notice_has_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("notices are append-only: publish a correction instead")
+        super().save(*args, **kwargs)

@@ -25,7 +25,7 @@ from zhengcai.core.fsm import check_transition
 from zhengcai.core.permissions import P
 from zhengcai.organizations.models import Organization, OrganizationKind
 
-from . import rules
+from . import notices, rules
 from .errors import ProcurementError
 from .models import (
     INTENTION_TRANSITIONS,
@@ -109,6 +109,7 @@ def intention_publish(*, intention: Intention, actor: Any, at: dt.datetime) -> I
     audit_record(
         actor=actor, action="intention.publish", obj=intention, before=before, after=snapshot(intention), at=at
     )
+    notices.intention_notice(intention, actor=actor, at=at)
     return intention
 
 
@@ -279,6 +280,7 @@ def tender_publish(
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="tender.publish", obj=tender, after=snapshot(tender), at=at)
     audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    notices.tender_notice(tender, actor=actor, at=at)
     return tender
 
 
@@ -315,4 +317,5 @@ def tender_correct(*, tender: Tender, text: str, affects_preparation: bool, acto
         tender.deadline = new_deadline
         tender.save(update_fields=["deadline"])
     audit_record(actor=actor, action="tender.correct", obj=tender, before=before, after=snapshot(tender), at=at)
+    notices.correction_notice(correction, actor=actor, at=at)
     return correction
