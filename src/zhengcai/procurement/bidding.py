@@ -108,7 +108,7 @@ def bid_submit(
     *, tender: Tender, supplier: Organization, price_fen: int, technical_response: str, actor: Any, at: dt.datetime
 ) -> BidReceipt:
     """Seal and store a bid (replacing the supplier's earlier one); return the signed receipt."""
-    tender = Tender.objects.select_for_update().select_related("project", "key").get(pk=tender.pk)
+    tender = Tender.objects.select_for_update(of=("self",)).select_related("project", "key").get(pk=tender.pk)
     _check_bidder(actor, supplier)
     _check_open_for_bids(tender, at)
     if not 0 < price_fen <= tender.project.max_price_fen:
@@ -118,7 +118,12 @@ def bid_submit(
             _("The bid price must be more than zero and not above the maximum price ¥{max}."),
             max=rules.fen_to_yuan(tender.project.max_price_fen),
         )
-    previous = Bid.objects.select_for_update().filter(tender=tender, supplier=supplier).order_by("-version").first()
+    previous = (
+        Bid.objects.select_for_update(of=("self",))
+        .filter(tender=tender, supplier=supplier)
+        .order_by("-version")
+        .first()
+    )
     version = (previous.version + 1) if previous else 1
     if previous is not None and previous.status == BidStatus.SUBMITTED:
         previous.status = BidStatus.REPLACED
@@ -157,7 +162,7 @@ def bid_submit(
 
 @transaction.atomic
 def bid_withdraw(*, bid: Bid, actor: Any, at: dt.datetime) -> Bid:
-    bid = Bid.objects.select_for_update().select_related("tender__project", "supplier").get(pk=bid.pk)
+    bid = Bid.objects.select_for_update(of=("self",)).select_related("tender__project", "supplier").get(pk=bid.pk)
     _check_bidder(actor, bid.supplier)
     _check_open_for_bids(bid.tender, at)
     if bid.status != BidStatus.SUBMITTED:
@@ -201,7 +206,9 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
     """开标 at the deadline: unwrap the opening key, decrypt and check every live bid, write the record.
     Fewer valid bidders than the method requires fails the procurement (M-MIN-BIDDERS)."""
     tender = (
-        Tender.objects.select_for_update().select_related("project__purchaser", "project__agency").get(pk=tender.pk)
+        Tender.objects.select_for_update(of=("self",))
+        .select_related("project__purchaser", "project__agency")
+        .get(pk=tender.pk)
     )
     project = tender.project
     require_manager(actor, project.purchaser, project.agency)
@@ -213,7 +220,7 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
             deadline=tender.deadline.isoformat(),
         )
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.OPENED, labels=ProjectStatus)
-    key = TenderKey.objects.select_for_update().get(tender=tender)
+    key = TenderKey.objects.select_for_update(of=("self",)).get(tender=tender)
     private = crypto.unwrap_private_key(key.wrapped_private_key, aad=tender_key_aad(tender))
     key.unwrapped_at = at
     key.save(update_fields=["unwrapped_at"])
@@ -267,7 +274,7 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
 def evaluate_lowest_price(*, project: Project, actor: Any, at: dt.datetime) -> list[BidOpening]:
     """Lowest evaluated price: small/micro bidders' prices deducted (SME-PRICE-DEDUCT) unless the
     project is reserved for SMEs; ties go to the earlier bid, then the lower bid id — reproducible."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
     require_manager(actor, project.purchaser, project.agency)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.EVALUATED, labels=ProjectStatus)
     if project.evaluation_method != EvaluationMethod.LOWEST_PRICE:
@@ -304,7 +311,7 @@ def evaluate_lowest_price(*, project: Project, actor: Any, at: dt.datetime) -> l
 @transaction.atomic
 def award_decide(*, project: Project, actor: Any, at: dt.datetime) -> Award:
     """The purchaser confirms the first-ranked bidder; the result notice is due within 2 WD (D-RESULT-2WD)."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
     require_manager(actor, project.purchaser)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.AWARDED, labels=ProjectStatus)
     winner = BidOpening.objects.filter(tender__project=project, rank=1).select_related("bid").first()

@@ -69,7 +69,9 @@ def tender_document_upload(
     *, tender: Tender, stream: IO[bytes], filename: str, title: str, kind: str, actor: Any, at: dt.datetime
 ) -> TenderDocument:
     tender = (
-        Tender.objects.select_for_update().select_related("project__purchaser", "project__agency").get(pk=tender.pk)
+        Tender.objects.select_for_update(of=("self",))
+        .select_related("project__purchaser", "project__agency")
+        .get(pk=tender.pk)
     )
     require_manager(actor, tender.project.purchaser, tender.project.agency)
     if tender.project.status != ProjectStatus.TENDERING or at >= tender.deadline:

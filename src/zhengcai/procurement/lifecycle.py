@@ -55,7 +55,11 @@ class LifecycleError(StrEnum):
 @transaction.atomic
 def result_publish(*, award: Award, actor: Any, at: dt.datetime) -> Award:
     """中标/成交结果公告; late when after the D-RESULT-2WD due date (flagged, not refused)."""
-    award = Award.objects.select_for_update().select_related("project__purchaser", "project__agency").get(pk=award.pk)
+    award = (
+        Award.objects.select_for_update(of=("self",))
+        .select_related("project__purchaser", "project__agency")
+        .get(pk=award.pk)
+    )
     require_manager(actor, award.project.purchaser, award.project.agency)
     if award.result_published_at is not None:
         raise ServiceError(LifecycleError.ALREADY, "result_published_at", _("The result notice is already published."))
@@ -79,11 +83,11 @@ def contract_sign(
     at: dt.datetime,
 ) -> Contract:
     award = (
-        Award.objects.select_for_update()
+        Award.objects.select_for_update(of=("self",))
         .select_related("project__purchaser", "winning_bid__supplier")
         .get(pk=award.pk)
     )
-    project = Project.objects.select_for_update().get(pk=award.project_id)
+    project = Project.objects.select_for_update(of=("self",)).get(pk=award.project_id)
     require_manager(actor, project.purchaser)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.CONTRACTED, labels=ProjectStatus)
     supplier = award.winning_bid.supplier
@@ -123,7 +127,7 @@ def contract_sign(
 
 def _locked_contract(contract: Contract, actor: Any) -> Contract:
     contract = (
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .select_related("project__purchaser", "project__agency")
         .get(pk=contract.pk)
     )
@@ -189,7 +193,7 @@ def payment_record(
     )
     audit_record(actor=actor, action="payment.record", obj=payment, after=snapshot(payment), at=at)
     if contract_paid_fen(contract) == contract.amount_fen:
-        project = Project.objects.select_for_update().get(pk=contract.project_id)
+        project = Project.objects.select_for_update(of=("self",)).get(pk=contract.project_id)
         before = snapshot(project)
         check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.COMPLETED, labels=ProjectStatus)
         project.status = ProjectStatus.COMPLETED
@@ -245,7 +249,7 @@ def challenge_submit(
 @transaction.atomic
 def challenge_answer(*, challenge: Challenge, answer: str, actor: Any, at: dt.datetime) -> Challenge:
     challenge = (
-        Challenge.objects.select_for_update()
+        Challenge.objects.select_for_update(of=("self",))
         .select_related("project__purchaser", "project__agency")
         .get(pk=challenge.pk)
     )
@@ -271,7 +275,7 @@ def challenge_answer(*, challenge: Challenge, answer: str, actor: Any, at: dt.da
 @transaction.atomic
 def complaint_submit(*, challenge: Challenge, text: str, actor: Any, at: dt.datetime) -> Complaint:
     """投诉 after the answer (or its due date), within 15 working days after the answer deadline (C-COMPLAINT-15WD)."""
-    challenge = Challenge.objects.select_for_update().select_related("supplier").get(pk=challenge.pk)
+    challenge = Challenge.objects.select_for_update(of=("self",)).select_related("supplier").get(pk=challenge.pk)
     if not scope_reaches(user=actor, perm=P.BID_SUBMIT, organization=challenge.supplier):
         raise PermissionDenied
     today = local_date(at)
@@ -304,7 +308,9 @@ def complaint_submit(*, challenge: Challenge, text: str, actor: Any, at: dt.date
 
 def _locked_complaint(complaint: Complaint, actor: Any) -> Complaint:
     complaint = (
-        Complaint.objects.select_for_update().select_related("challenge__project__purchaser").get(pk=complaint.pk)
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("challenge__project__purchaser")
+        .get(pk=complaint.pk)
     )
     if not scope_reaches(user=actor, perm=P.COMPLAINT_HANDLE, organization=complaint.challenge.project.purchaser):
         raise PermissionDenied

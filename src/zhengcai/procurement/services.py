@@ -99,7 +99,7 @@ def intention_create(
 
 @transaction.atomic
 def intention_publish(*, intention: Intention, actor: Any, at: dt.datetime) -> Intention:
-    intention = Intention.objects.select_for_update().select_related("purchaser").get(pk=intention.pk)
+    intention = Intention.objects.select_for_update(of=("self",)).select_related("purchaser").get(pk=intention.pk)
     require_manager(actor, intention.purchaser)
     check_transition(INTENTION_TRANSITIONS, intention.status, IntentionStatus.PUBLISHED, labels=IntentionStatus)
     before = snapshot(intention)
@@ -223,7 +223,11 @@ def tender_publish(
 ) -> Tender:
     """Publish the notice. Refused, with every reason and the earliest allowed dates, when it breaks
     D-INTENT-30D, the method's minimum period (M-OPEN-20D …) or M-OPEN-DOCS-5WD."""
-    project = Project.objects.select_for_update().select_related("intention", "purchaser", "agency").get(pk=project.pk)
+    project = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("intention", "purchaser", "agency")
+        .get(pk=project.pk)
+    )
     require_manager(actor, project.purchaser, project.agency)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.TENDERING, labels=ProjectStatus)
     today = local_date(at)
@@ -288,7 +292,9 @@ def tender_publish(
 def tender_correct(*, tender: Tender, text: str, affects_preparation: bool, actor: Any, at: dt.datetime) -> Correction:
     """更正公告. When it affects bid preparation and fewer than 15 days remain, the deadline moves (M-CORR-15D)."""
     tender = (
-        Tender.objects.select_for_update().select_related("project__purchaser", "project__agency").get(pk=tender.pk)
+        Tender.objects.select_for_update(of=("self",))
+        .select_related("project__purchaser", "project__agency")
+        .get(pk=tender.pk)
     )
     require_manager(actor, tender.project.purchaser, tender.project.agency)
     if at >= tender.deadline or tender.project.status != ProjectStatus.TENDERING:
