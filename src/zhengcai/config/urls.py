@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("i18n/setlang/", declare(P.PUBLIC, set_language), name="set_language"),
     path("i18n/js/", declare(P.PUBLIC, JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("", include("zhengcai.procurement.urls")),
     path("office/", include("zhengcai.accounts.urls")),
     path("office/", include("zhengcai.organizations.urls")),
     path("office/", include("zhengcai.core.urls")),

@@ -72,7 +72,7 @@ def intention_notice(intention: Intention, *, actor: Any, at: dt.datetime) -> No
 def tender_notice(tender: Tender, *, actor: Any, at: dt.datetime) -> Notice:
     p = tender.project
     body = (
-        f"项目编号：{p.number}\n项目名称：{p.title}\n采购方式：{p.get_method_display()}\n"
+        f"项目编号：{p.number}\n项目名称：{p.title}\n采购方式：{rules.METHOD_ZH[p.method]}\n"
         f"预算金额：{rules.fen_to_yuan(p.budget_fen)}元\n最高限价：{rules.fen_to_yuan(p.max_price_fen)}元\n"
         f"采购人：{p.purchaser.name}\n"
         + (f"采购代理机构：{p.agency.name}\n" if p.agency else "")
@@ -89,7 +89,7 @@ def tender_notice(tender: Tender, *, actor: Any, at: dt.datetime) -> Notice:
     )
     return _publish(
         kind=NoticeKind.TENDER,
-        title=f"{p.title}{p.get_method_display().split('(')[0].strip()}公告",
+        title=f"{p.title}{rules.METHOD_ZH[p.method]}公告",
         body=body,
         project=p,
         amount_fen=p.budget_fen,

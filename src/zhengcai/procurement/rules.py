@@ -29,6 +29,18 @@ class Method(models.TextChoices):
     FRAMEWORK = "framework", _("Framework agreement (框架协议)")
 
 
+# The official Chinese names, used in notices and open data whatever the reader's language.
+METHOD_ZH: dict[str, str] = {
+    "open_tender": "公开招标",
+    "invited_tender": "邀请招标",
+    "negotiation": "竞争性谈判",
+    "consultation": "竞争性磋商",
+    "inquiry": "询价",
+    "single_source": "单一来源",
+    "framework": "框架协议",
+}
+
+
 class Category(models.TextChoices):
     GOODS = "A", _("Goods")
     WORKS = "B", _("Works")

@@ -84,6 +84,10 @@ URL_SAMPLES: dict[str, Sample] = {
     "opendata:bulk_releases": lambda o, u: Call("GET", "/api/ocds/bulk/releases.jsonl.gz"),
 }
 
+from zhengcai.procurement.tests.url_samples import PROCUREMENT_URL_SAMPLES  # noqa: E402
+
+URL_SAMPLES.update(PROCUREMENT_URL_SAMPLES)
+
 # (url name, role) pairs that the role's permission allows in general but whose sample object
 # lies outside that role's scope, so the answer must be 404.
 OUT_OF_SCOPE = {("accounts:token_revoke", Role.GUARANTOR_OFFICER)}

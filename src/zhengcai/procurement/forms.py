@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zhengcai.organizations.selectors import region_list
+
+from .models import NoticeKind
+from .rules import Category, Method
+
+
+class NoticeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Notice type"), required=False, choices=[("", _("All types")), *NoticeKind.choices]
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    method = forms.ChoiceField(label=_("Method"), required=False, choices=[("", _("All methods")), *Method.choices])
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All categories")), *Category.choices]
+    )
+    date_from = forms.DateField(
+        label=_("Published from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Published until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount_min = forms.DecimalField(
+        label=_("Amount from (yuan)"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+    amount_max = forms.DecimalField(
+        label=_("Amount up to (yuan)"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All regions"))] + [(r.code, r.name) for r in region_list()]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        if (
+            data.get("amount_min") is not None
+            and data.get("amount_max") is not None
+            and data["amount_min"] > data["amount_max"]
+        ):
+            self.add_error("amount_max", _("The upper amount is below the lower amount."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        d = self.cleaned_data if self.is_valid() else {}
+
+        def fen(v: Decimal | None) -> int | None:
+            return int(v * 100) if v is not None else None
+
+        return {
+            "q": d.get("q", ""),
+            "kind": d.get("kind", ""),
+            "region": d.get("region", ""),
+            "method": d.get("method", ""),
+            "category": d.get("category", ""),
+            "date_from": d.get("date_from"),
+            "date_to": d.get("date_to"),
+            "amount_min_fen": fen(d.get("amount_min")),
+            "amount_max_fen": fen(d.get("amount_max")),
+        }

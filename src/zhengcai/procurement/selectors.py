@@ -1,0 +1,124 @@
+"""Procurement reads: public notices and projects, and each role's work lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from zhengcai.accounts.selectors import user_scope
+from zhengcai.core.permissions import P
+
+from . import search
+from .models import Bid, BidOpening, Notice, Project, ProjectStatus, Tender, TenderDocument
+
+
+def notice_list(
+    *,
+    kind: str = "",
+    region: str = "",
+    method: str = "",
+    category: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    amount_min_fen: int | None = None,
+    amount_max_fen: int | None = None,
+    q: str = "",
+) -> QuerySet[Notice]:
+    qs = Notice.objects.select_related("region", "purchaser", "project")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region:
+        qs = qs.filter(Q(region__code=region) | Q(region__parent__code=region))
+    if method:
+        qs = qs.filter(method=method)
+    if category:
+        qs = qs.filter(category=category)
+    if date_from:
+        qs = qs.filter(published_at__gte=timezone.make_aware(dt.datetime.combine(date_from, dt.time.min)))
+    if date_to:
+        qs = qs.filter(
+            published_at__lt=timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+        )
+    if amount_min_fen is not None:
+        qs = qs.filter(amount_fen__gte=amount_min_fen)
+    if amount_max_fen is not None:
+        qs = qs.filter(amount_fen__lte=amount_max_fen)
+    if q.strip():
+        qs = search.filter_text(qs, q)
+    return qs.order_by("-published_at", "-id")
+
+
+def notice_get(*, pk: int) -> Notice:
+    return Notice.objects.select_related("region", "purchaser", "project", "intention").get(pk=pk)
+
+
+def project_public_get(*, number: str) -> Project:
+    """A project is public once its first notice is out (drafts are not)."""
+    return (
+        Project.objects.exclude(status=ProjectStatus.DRAFT)
+        .select_related("purchaser", "agency", "region", "intention")
+        .get(number=number)
+    )
+
+
+def project_notices(*, project: Project) -> QuerySet[Notice]:
+    return Notice.objects.filter(
+        Q(project=project) | Q(intention_id=project.intention_id, intention__isnull=False)
+    ).order_by("published_at", "id")
+
+
+def project_opening_record(*, project: Project, at: dt.datetime) -> list[BidOpening]:
+    """The opening record, visible to all once the bids are opened (never before the deadline)."""
+    tender = Tender.objects.filter(project=project).first()
+    if tender is None or at < tender.deadline:
+        return []
+    return list(
+        BidOpening.objects.filter(tender=tender)
+        .select_related("bid__supplier")
+        .order_by("rank", "bid__submitted_at", "id")
+    )
+
+
+def project_documents(*, project: Project) -> QuerySet[TenderDocument]:
+    return TenderDocument.objects.filter(tender__project=project).order_by("uploaded_at", "id")
+
+
+def document_public_get(*, pk: int) -> TenderDocument:
+    return (
+        TenderDocument.objects.select_related("tender__project")
+        .exclude(tender__project__status=ProjectStatus.DRAFT)
+        .get(pk=pk)
+    )
+
+
+def projects_for_manager(*, user: Any) -> QuerySet[Project]:
+    """Projects the user runs as purchaser or agency staff (PROCUREMENT_MANAGE scope)."""
+    scope = user_scope(user=user, perm=P.PROCUREMENT_MANAGE)
+    qs = Project.objects.select_related("purchaser", "agency", "region").order_by("-created_at", "-id")
+    if scope.everything:
+        return qs
+    if scope.empty:
+        return qs.none()
+    return qs.filter(
+        Q(region__in=scope.region_ids) | Q(purchaser__in=scope.organization_ids) | Q(agency__in=scope.organization_ids)
+    )
+
+
+def bids_for_supplier(*, user: Any) -> QuerySet[Bid]:
+    """The supplier's bids (every version), newest first."""
+    scope = user_scope(user=user, perm=P.BID_SUBMIT)
+    qs = Bid.objects.select_related("tender__project", "supplier").order_by("-submitted_at", "-id")
+    if scope.empty:
+        return qs.none()
+    return qs.filter(supplier__in=scope.organization_ids)
+
+
+def open_tenders(*, at: dt.datetime) -> QuerySet[Tender]:
+    return (
+        Tender.objects.filter(project__status=ProjectStatus.TENDERING, deadline__gt=at)
+        .select_related("project__purchaser", "project__region")
+        .order_by("deadline")
+    )

@@ -1,0 +1,92 @@
+"""Samples of the procurement URLs for the permission matrix (core/tests/test_permission_matrix.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.utils import timezone
+
+from conftest import make_user
+from zhengcai.core.permissions import Role
+
+
+def ensure_procurement(o: dict[str, Any]) -> dict[str, Any]:
+    """A published project with a tender document, created once per test through the services."""
+    if "project" in o:
+        return o
+    from zhengcai.procurement.documents import tender_document_upload
+    from zhengcai.procurement.rules import Category, Method
+    from zhengcai.procurement.services import (
+        ProjectInput,
+        intention_create,
+        intention_publish,
+        project_create,
+        tender_publish,
+    )
+
+    staff = make_user(Role.PURCHASER_STAFF, o["budget_unit"], username="matrix_purchaser")
+    now = timezone.now()
+    published = now - dt.timedelta(days=40)
+    intention = intention_create(
+        purchaser=o["budget_unit"],
+        title="矩阵测试采购",
+        demand_summary="测试",
+        budget_fen=100_0000_00,
+        expected_month=published.date(),
+        actor=staff,
+        at=published,
+    )
+    intention_publish(intention=intention, actor=staff, at=published)
+    project = project_create(
+        data=ProjectInput(
+            title="矩阵测试采购项目",
+            purchaser=o["budget_unit"],
+            method=Method.INQUIRY,
+            category=Category.GOODS,
+            catalogue_code="A02010104",
+            budget_fen=100_0000_00,
+            max_price_fen=100_0000_00,
+            intention=intention,
+        ),
+        actor=staff,
+        at=now - dt.timedelta(days=2),
+    )
+    today = timezone.localtime(now).date()
+    tender = tender_publish(
+        project=project,
+        docs_from=today,
+        docs_until=today + dt.timedelta(days=10),
+        deadline=now + dt.timedelta(days=10),
+        notice_text="询价公告",
+        actor=staff,
+        at=now,
+    )
+    document = tender_document_upload(
+        tender=tender,
+        stream=io.BytesIO(b"%PDF-1.7\n%%EOF\n"),
+        filename="询价文件.pdf",
+        title="询价文件",
+        kind="tender_documents",
+        actor=staff,
+        at=now,
+    )
+    o.update({"project": project, "notice": project.notices.first(), "document": document})
+    return o
+
+
+def _call(method: str, path: str) -> Any:
+    from zhengcai.core.tests.test_permission_matrix import Call
+
+    return Call(method, path)
+
+
+PROCUREMENT_URL_SAMPLES: dict[str, Any] = {
+    "procurement:notices": lambda o, u: _call("GET", "/notices/?q=矩阵&kind=tender"),
+    "procurement:notice": lambda o, u: _call("GET", f"/notices/{ensure_procurement(o)['notice'].pk}/"),
+    "procurement:project": lambda o, u: _call("GET", f"/projects/{ensure_procurement(o)['project'].number}/"),
+    "procurement:document": lambda o, u: _call("GET", f"/documents/{ensure_procurement(o)['document'].pk}/"),
+    "procurement:my_projects": lambda o, u: _call("GET", "/office/projects/"),
+    "procurement:my_bids": lambda o, u: _call("GET", "/office/bids/"),
+}
