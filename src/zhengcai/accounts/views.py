@@ -8,10 +8,10 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError, bilingual
 from zhengcai.core.permissions import P, Role, permission
 from zhengcai.core.selectors import audit_event_list, notification_list
@@ -45,7 +45,7 @@ def _queues(request: HttpRequest, role: str) -> dict[str, Any]:
     if role in {Role.BUREAU_ADMIN, Role.AUDITOR} and user_scope(user=user, perm=P.AUDIT_VIEW).everything:
         ctx["recent_audit"] = audit_event_list()[:10]
     if role in {Role.BANK_OFFICER, Role.GUARANTOR_OFFICER}:
-        ctx["tokens"] = api_token_list(user=user, at=timezone.now())[:10]  # type: ignore[arg-type]
+        ctx["tokens"] = api_token_list(user=user, at=clock.now())[:10]  # type: ignore[arg-type]
     return ctx
 
 
@@ -86,7 +86,7 @@ def _token_organizations(request: HttpRequest) -> Any:
 @permission(P.TOKENS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     form = TokenIssueForm(request.POST or None, organizations=_token_organizations(request))
     issued = None
     if request.method == "POST" and form.is_valid():
@@ -114,11 +114,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @permission(P.TOKENS_MANAGE)
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = api_token_list(user=request.user, at=timezone.now()).filter(pk=pk).first()  # type: ignore[arg-type]
+    token = api_token_list(user=request.user, at=clock.now()).filter(pk=pk).first()  # type: ignore[arg-type]
     if token is None:
         raise Http404
     try:
-        api_token_revoke(token=token, actor=request.user, at=timezone.now())  # type: ignore[arg-type]
+        api_token_revoke(token=token, actor=request.user, at=clock.now())  # type: ignore[arg-type]
         messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     except ServiceError as exc:
         messages.error(request, bilingual(exc))

@@ -6,19 +6,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from zhengcai.accounts.selectors import user_acting_for
 from zhengcai.accounts.services import api_token_authenticate
+from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError
 
 
 def _token_user(plaintext: str) -> Any:
     """The token's user, acting only through memberships in the token's organization."""
-    token = api_token_authenticate(plaintext=plaintext, at=timezone.now())
+    token = api_token_authenticate(plaintext=plaintext, at=clock.now())
     if token is None:
         return None
     return user_acting_for(user=token.user, organization_id=token.organization_id)

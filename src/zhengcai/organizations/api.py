@@ -1,10 +1,10 @@
 import datetime as dt
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from zhengcai.core import clock
 from zhengcai.core.permissions import P, api_permission
 
 from .models import Organization, Region
@@ -103,11 +103,11 @@ def _review_target(request: HttpRequest, supplier_id: int) -> Organization:
 @api_permission(P.SUPPLIER_REVIEW)
 def supplier_approve_api(request: HttpRequest, supplier_id: int, payload: ReviewIn) -> Organization:
     supplier = _review_target(request, supplier_id)
-    return supplier_approve(supplier=supplier, actor=request.auth, at=timezone.now(), note=payload.note)  # type: ignore[attr-defined]
+    return supplier_approve(supplier=supplier, actor=request.auth, at=clock.now(), note=payload.note)  # type: ignore[attr-defined]
 
 
 @router.post("/suppliers/{supplier_id}/reject", response=SupplierReviewOut, summary="Reject a supplier")
 @api_permission(P.SUPPLIER_REVIEW)
 def supplier_reject_api(request: HttpRequest, supplier_id: int, payload: ReviewIn) -> Organization:
     supplier = _review_target(request, supplier_id)
-    return supplier_reject(supplier=supplier, actor=request.auth, at=timezone.now(), note=payload.note)  # type: ignore[attr-defined]
+    return supplier_reject(supplier=supplier, actor=request.auth, at=clock.now(), note=payload.note)  # type: ignore[attr-defined]

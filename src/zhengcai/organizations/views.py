@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengcai.accounts.selectors import organization_members
+from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError, bilingual
 from zhengcai.core.permissions import P, permission
 
@@ -47,10 +47,10 @@ def supplier_decide(request: HttpRequest, pk: int) -> HttpResponse:
     note = request.POST.get("review_note", "")
     try:
         if decision == "approve":
-            supplier_approve(supplier=supplier, actor=request.user, at=timezone.now(), note=note)  # type: ignore[arg-type]
+            supplier_approve(supplier=supplier, actor=request.user, at=clock.now(), note=note)  # type: ignore[arg-type]
             messages.success(request, _("%(name)s approved.") % {"name": supplier.name})
         elif decision == "reject":
-            supplier_reject(supplier=supplier, actor=request.user, at=timezone.now(), note=note)  # type: ignore[arg-type]
+            supplier_reject(supplier=supplier, actor=request.user, at=clock.now(), note=note)  # type: ignore[arg-type]
             messages.success(request, _("%(name)s rejected.") % {"name": supplier.name})
         else:
             messages.error(request, _("Choose approve or reject."))

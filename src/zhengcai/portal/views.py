@@ -5,10 +5,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError
 from zhengcai.core.forms import apply_service_error
 from zhengcai.core.permissions import P, permission
@@ -95,7 +95,7 @@ def supplier_register_view(request: HttpRequest) -> HttpResponse:
             password=d["password"],
         )
         try:
-            supplier_register(data=data, at=timezone.now())
+            supplier_register(data=data, at=clock.now())
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:

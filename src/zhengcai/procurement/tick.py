@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from zhengcai.accounts.selectors import organization_members, users_with_bureau_role
+from zhengcai.core import clock
 from zhengcai.core.notifications import notification_queue
 from zhengcai.core.permissions import Role
 from zhengcai.organizations.models import Organization
@@ -167,4 +168,4 @@ def procurement_tick(*, at: dt.datetime) -> TickReport:
 
 @task()
 def procurement_tick_task() -> int:
-    return procurement_tick(at=timezone.now()).total
+    return procurement_tick(at=clock.now()).total

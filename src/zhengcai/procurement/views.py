@@ -5,9 +5,9 @@ import base64
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from zhengcai.core import clock
 from zhengcai.core.permissions import P, permission
 
 from .forms import NoticeFilterForm
@@ -57,7 +57,7 @@ def project_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "project": project,
         "notices": project_notices(project=project),
-        "opening": project_opening_record(project=project, at=timezone.now()),
+        "opening": project_opening_record(project=project, at=clock.now()),
         "documents": project_documents(project=project),
         "tender": getattr(project, "tender", None),
     }
@@ -89,5 +89,5 @@ def my_projects(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_bids(request: HttpRequest) -> HttpResponse:
     page = Paginator(bids_for_supplier(user=request.user), 25).get_page(request.GET.get("page"))
-    tenders = open_tenders(at=timezone.now())[:10]
+    tenders = open_tenders(at=clock.now())[:10]
     return render(request, "procurement/my_bids.html", {"page": page, "open_tenders": tenders})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import io
+import re
 from typing import Any
 
 import pytest
