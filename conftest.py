@@ -181,3 +181,16 @@ def county_reviewer(heze: dict[str, Any]) -> User:
 
 
 __all__ = ["AT", "PASSWORD", "make_code", "make_user", "register_pending"]
+
+
+@pytest.fixture
+def calendar_2027(db: Any) -> None:
+    """A stand-in 2027 calendar (weekends only) for journeys that run on today's clock and cross into
+    2027, which the holiday library does not know yet. TEST DATA ONLY — not the State Council's notice."""
+    from zhengcai.core import calendar
+    from zhengcai.core.models import CalendarYear
+
+    CalendarYear.objects.get_or_create(
+        year=2027, defaults={"source": "TEST ONLY: weekends, no holidays", "loaded_at": timezone.now()}
+    )
+    calendar.clear_cache()

@@ -68,3 +68,72 @@ class NoticeFilterForm(forms.Form):
             "amount_min_fen": fen(d.get("amount_min")),
             "amount_max_fen": fen(d.get("amount_max")),
         }
+
+
+def _money(label: Any, required: bool = True) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=required, min_value=Decimal("0.01"), decimal_places=2, max_digits=14
+    )
+
+
+class IntentionForm(forms.Form):
+    purchaser: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Purchaser"), queryset=None)
+    title = forms.CharField(label=_("Project name"), max_length=200)
+    demand_summary = forms.CharField(label=_("Summary of the demand"), widget=forms.Textarea(attrs={"rows": 3}))
+    budget_yuan = _money(_("Budget (yuan)"))
+    expected_month = forms.DateField(
+        label=_("Expected procurement month"),
+        widget=forms.DateInput(attrs={"type": "month"}),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
+
+    def __init__(self, *args: Any, purchasers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purchaser"].queryset = purchasers  # type: ignore[attr-defined]
+
+
+class ProjectForm(forms.Form):
+    intention: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Published intention"), queryset=None)
+    title = forms.CharField(label=_("Project name"), max_length=200)
+    method = forms.ChoiceField(label=_("Method"), choices=Method.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    catalogue_code = forms.CharField(
+        label=_("Catalogue code"), max_length=20, help_text=_("政府采购品目分类目录, e.g. A02010104")
+    )
+    budget_yuan = _money(_("Budget (yuan)"))
+    max_price_yuan = _money(_("Maximum price (yuan)"))
+    agency: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Procurement agency"), queryset=None, required=False
+    )
+    sme_reserved = forms.BooleanField(label=_("Reserved for SMEs"), required=False)
+    sme_deduction_percent = forms.DecimalField(
+        label=_("Price deduction for small and micro enterprises (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    bid_security_yuan = forms.DecimalField(
+        label=_("Bid security (yuan)"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+
+    def __init__(self, *args: Any, intentions: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["intention"].queryset = intentions  # type: ignore[attr-defined]
+        self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class TenderForm(forms.Form):
+    docs_from = forms.DateField(label=_("Documents available from"), widget=forms.DateInput(attrs={"type": "date"}))
+    docs_until = forms.DateField(label=_("Documents available until"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateTimeField(
+        label=_("Bid deadline and opening time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    notice_text = forms.CharField(label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class BidForm(forms.Form):
+    price_yuan = _money(_("Bid price (yuan)"))
+    technical_response = forms.CharField(label=_("Technical response"), widget=forms.Textarea(attrs={"rows": 4}))

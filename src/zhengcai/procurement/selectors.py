@@ -10,9 +10,20 @@ from django.utils import timezone
 
 from zhengcai.accounts.selectors import user_scope
 from zhengcai.core.permissions import P
+from zhengcai.organizations.models import Organization, OrganizationKind, OrganizationStatus
 
 from . import search
-from .models import Bid, BidOpening, Notice, Project, ProjectStatus, Tender, TenderDocument
+from .models import (
+    Bid,
+    BidOpening,
+    Intention,
+    IntentionStatus,
+    Notice,
+    Project,
+    ProjectStatus,
+    Tender,
+    TenderDocument,
+)
 
 
 def notice_list(
@@ -122,3 +133,44 @@ def open_tenders(*, at: dt.datetime) -> QuerySet[Tender]:
         .select_related("project__purchaser", "project__region")
         .order_by("deadline")
     )
+
+
+def purchasers_for(*, user: Any) -> QuerySet[Organization]:
+    """Budget units the user can buy for."""
+    scope = user_scope(user=user, perm=P.PROCUREMENT_MANAGE)
+    return Organization.objects.filter(kind=OrganizationKind.BUDGET_UNIT, pk__in=scope.organization_ids).order_by(
+        "name"
+    )
+
+
+def agencies() -> QuerySet[Organization]:
+    return Organization.objects.filter(
+        kind__in=[OrganizationKind.AGENCY, OrganizationKind.TRADING_CENTRE], status=OrganizationStatus.ACTIVE
+    ).order_by("name")
+
+
+def intentions_for_project(*, user: Any) -> QuerySet[Intention]:
+    """Published intentions of the user's purchasers that no project uses yet."""
+    return (
+        Intention.objects.filter(
+            purchaser__in=purchasers_for(user=user), status=IntentionStatus.PUBLISHED, projects__isnull=True
+        )
+        .select_related("purchaser")
+        .order_by("-published_at")
+    )
+
+
+def intentions_for_manager(*, user: Any) -> QuerySet[Intention]:
+    return (
+        Intention.objects.filter(purchaser__in=purchasers_for(user=user))
+        .select_related("purchaser")
+        .order_by("-created_at", "-id")
+    )
+
+
+def project_for_manager(*, user: Any, number: str) -> Project:
+    return projects_for_manager(user=user).select_related("intention").get(number=number)
+
+
+def tender_for_bidding(*, number: str) -> Tender:
+    return Tender.objects.select_related("project__purchaser", "key").get(project__number=number)

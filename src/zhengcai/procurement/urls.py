@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import office_views, views
 
 app_name = "procurement"
 urlpatterns = [
@@ -10,4 +10,9 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("office/projects/", views.my_projects, name="my_projects"),
     path("office/bids/", views.my_bids, name="my_bids"),
+    path("office/intentions/", office_views.intentions, name="intentions"),
+    path("office/intentions/new/", office_views.intention_new, name="intention_new"),
+    path("office/projects/new/", office_views.project_new, name="project_new"),
+    path("office/projects/<str:number>/", office_views.project_manage, name="manage"),
+    path("projects/<str:number>/bid/", office_views.bid, name="bid"),
 ]

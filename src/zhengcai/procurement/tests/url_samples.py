@@ -49,6 +49,7 @@ def ensure_procurement(o: dict[str, Any]) -> dict[str, Any]:
             budget_fen=100_0000_00,
             max_price_fen=100_0000_00,
             intention=intention,
+            agency=o["agency"],
         ),
         actor=staff,
         at=now - dt.timedelta(days=2),
@@ -89,4 +90,9 @@ PROCUREMENT_URL_SAMPLES: dict[str, Any] = {
     "procurement:document": lambda o, u: _call("GET", f"/documents/{ensure_procurement(o)['document'].pk}/"),
     "procurement:my_projects": lambda o, u: _call("GET", "/office/projects/"),
     "procurement:my_bids": lambda o, u: _call("GET", "/office/bids/"),
+    "procurement:intentions": lambda o, u: _call("GET", "/office/intentions/"),
+    "procurement:intention_new": lambda o, u: _call("GET", "/office/intentions/new/"),
+    "procurement:project_new": lambda o, u: _call("GET", "/office/projects/new/"),
+    "procurement:manage": lambda o, u: _call("GET", f"/office/projects/{ensure_procurement(o)['project'].number}/"),
+    "procurement:bid": lambda o, u: _call("GET", f"/projects/{ensure_procurement(o)['project'].number}/bid/"),
 }
