@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
+from zhengcai.core import views as core_views
 from zhengcai.core.permissions import P, declare
 from zhengcai.portal import views as portal
 
@@ -23,12 +24,14 @@ portal_patterns = (
 
 urlpatterns = [
     path("", include(portal_patterns)),
+    path("healthz", core_views.health, name="health"),
     path("i18n/setlang/", declare(P.PUBLIC, set_language), name="set_language"),
     path("i18n/js/", declare(P.PUBLIC, JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("", include("zhengcai.procurement.urls")),
     path("office/", include("zhengcai.accounts.urls")),
     path("office/", include("zhengcai.organizations.urls")),
     path("office/", include("zhengcai.core.urls")),
+    path("api/ocds/", include("zhengcai.opendata.urls")),
     path("api/v1/", api.urls),
     path(settings.ZC_ADMIN_PATH, admin.site.urls),
 ]

@@ -39,3 +39,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(notification_list(user=request.user), 30).get_page(request.GET.get("page"))
     return render(request, "core/notifications.html", {"page": page})
+
+
+@permission(P.PUBLIC)
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers (and the benchmarks' bare-view baseline): no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")

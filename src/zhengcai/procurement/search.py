@@ -3,7 +3,7 @@
 Chinese has no spaces, so text is indexed as overlapping character bigrams (as Lucene's CJK
 analyzer does) plus lower-cased Latin words and numbers; a query is turned into the same terms,
 all of which must match. SQLite keeps them in an FTS5 table; PostgreSQL in a GIN index over
-``to_tsvector('simple', search_text)``. Both are created by migration procurement 0008.
+a stored ``to_tsvector('simple', search_text)`` column. Both are created by migrations 0008–0009.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -57,10 +56,12 @@ def filter_text(qs: QuerySet[Any], q: str) -> QuerySet[Any]:
     if not query_terms:
         return qs
     if connection.vendor == "postgresql":
-        vector = SearchVector("search_text", config="simple")
-        return qs.annotate(_sv=vector).filter(
-            _sv=SearchQuery(" ".join(query_terms), config="simple", search_type="plain")
+        match = RawSQL(
+            "procurement_notice.search_vector @@ plainto_tsquery('simple'::regconfig, %s)",
+            [" ".join(query_terms)],
+            output_field=BooleanField(),
         )
+        return qs.alias(_match=match).filter(_match=True)
     return qs.filter(
         pk__in=RawSQL(
             "SELECT rowid FROM procurement_notice_fts WHERE procurement_notice_fts MATCH %s",

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from zhengcai.core import clock
+from zhengcai.core.pagination import CappedPaginator
 from zhengcai.core.permissions import P, permission
 
 from .forms import NoticeFilterForm
@@ -30,7 +31,7 @@ from .selectors import (
 @require_GET
 def notices(request: HttpRequest) -> HttpResponse:
     form = NoticeFilterForm(request.GET or None)
-    page = Paginator(notice_list(**form.filters()), 20).get_page(request.GET.get("page"))
+    page = CappedPaginator(notice_list(**form.filters()), 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     template = "procurement/_notice_results.html" if request.htmx else "procurement/notices.html"  # type: ignore[attr-defined]

@@ -84,6 +84,7 @@ def _call(method: str, path: str) -> Any:
 
 
 PROCUREMENT_URL_SAMPLES: dict[str, Any] = {
+    "health": lambda o, u: _call("GET", "/healthz"),
     "procurement:notices": lambda o, u: _call("GET", "/notices/?q=矩阵&kind=tender"),
     "procurement:notice": lambda o, u: _call("GET", f"/notices/{ensure_procurement(o)['notice'].pk}/"),
     "procurement:project": lambda o, u: _call("GET", f"/projects/{ensure_procurement(o)['project'].number}/"),
