@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "zhengcai.organizations",
     "zhengcai.accounts",
     "zhengcai.procurement",
+    "zhengcai.opendata",
     "zhengcai.portal",
     "zhengcai.demo",
 ]
@@ -284,3 +285,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO" if PROD else "WARNING")},
 }
 ZC_ADMIN_PATH = os.environ.get("ZC_ADMIN_PATH", "operator/")  # Django admin for platform operators (is_staff)
+# OCDS: ocid = prefix + "-" + project number. Register the prefix with the Open Contracting Partnership.
+ZC_OCID_PREFIX = os.environ.get("ZC_OCID_PREFIX", "ocds-zc0000")

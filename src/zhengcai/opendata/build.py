@@ -44,6 +44,7 @@ from zhengcai.procurement.models import (
     TenderDocument,
 )
 from zhengcai.procurement.rules import METHOD_RULES, Category, Method, fen_to_yuan
+from zhengcai.procurement.selectors import project_documents, project_opening_record
 
 CURRENCY = "CNY"
 LANGUAGE = "zh"
@@ -123,7 +124,7 @@ def _compact(value: Any) -> Any:
     """Leave out ``None`` and empty objects/arrays: a release never publishes ``null``."""
     if isinstance(value, dict):
         out = {k: _compact(v) for k, v in value.items() if v is not None}
-        return {k: v for k, v in out.items() if v != {} and v != []}
+        return {k: v for k, v in out.items() if v not in ({}, [])}
     if isinstance(value, list):
         return [_compact(v) for v in value if v is not None]
     return value
@@ -147,7 +148,11 @@ class _Parties:
             party: dict[str, Any] = {"id": party_id(org), "name": org.name}
             if org.credit_code:
                 party["identifier"] = {"scheme": IDENTIFIER_SCHEME, "id": org.credit_code, "legalName": org.name}
-            party["address"] = {"streetAddress": org.address or None, "locality": org.region.name, "countryName": "中国"}
+            party["address"] = {
+                "streetAddress": org.address or None,
+                "locality": org.region.name,
+                "countryName": "中国",
+            }
             party["roles"] = [role for role in ROLE_ORDER if role in self._roles[pk]]
             if pk in self._scale:
                 party["details"] = {"scale": self._scale[pk]}  # partyDetails_scale: micro/small/medium/large
@@ -221,7 +226,7 @@ def _tender(project: Project, tender: Tender, parties: _Parties) -> dict[str, An
         if project.bid_security_fen
         else "不收取投标保证金"
     )
-    documents = [
+    documents: list[dict[str, Any]] = [
         {
             "id": "tender-notice",
             "documentType": "tenderNotice",
@@ -230,7 +235,7 @@ def _tender(project: Project, tender: Tender, parties: _Parties) -> dict[str, An
             "language": LANGUAGE,
         }
     ]
-    for doc in TenderDocument.objects.filter(tender=tender).order_by("uploaded_at", "id"):
+    for doc in project_documents(project=project):
         documents.append(
             {
                 "id": f"doc-{doc.pk}",
@@ -248,7 +253,11 @@ def _tender(project: Project, tender: Tender, parties: _Parties) -> dict[str, An
             "date": when(c.published_at),
             "rationale": "更正公告",
             "description": c.text
-            + (f"（投标截止时间延至 {when(c.deadline_after)}，M-CORR-15D）" if c.deadline_after != c.deadline_before else ""),
+            + (
+                f"（投标截止时间延至 {when(c.deadline_after)}，M-CORR-15D）"
+                if c.deadline_after != c.deadline_before
+                else ""
+            ),
         }
         for c in tender.corrections.order_by("published_at", "id")
     ]
@@ -287,9 +296,7 @@ def _tender(project: Project, tender: Tender, parties: _Parties) -> dict[str, An
     }
 
 
-def _bids(
-    tender: Tender, lines: list[BidOpening], tender_obj: dict[str, Any], parties: _Parties
-) -> dict[str, Any]:
+def _bids(lines: list[BidOpening], tender_obj: dict[str, Any], parties: _Parties) -> dict[str, Any]:
     """After the opening only: the opening record (开标记录) with prices, and its statistics."""
     opened_at = min(line.opened_at for line in lines)
     evaluated = any(line.rank is not None for line in lines)
@@ -462,13 +469,9 @@ def project_body(project: Project, at: dt.datetime) -> dict[str, Any] | None:
     else:
         tender_obj = _tender(project, tender, parties)
         body["tender"] = tender_obj
-        lines = list(
-            BidOpening.objects.filter(tender=tender)
-            .select_related("bid__supplier__region")
-            .order_by("bid__submitted_at", "bid_id")
-        )
-        if lines and at >= tender.deadline:
-            body["bids"] = _bids(tender, lines, tender_obj, parties)
+        lines = project_opening_record(project=project, at=at)  # empty before the deadline
+        if lines:
+            body["bids"] = _bids(lines, tender_obj, parties)
         award = Award.objects.filter(project=project).select_related("winning_bid__supplier__region").first()
         contract = Contract.objects.filter(project=project).select_related("supplier__region").first()
         if award is not None:

@@ -25,6 +25,7 @@ from zhengcai.core.audit import audit_record, snapshot
 from zhengcai.core.errors import ServiceError
 from zhengcai.core.fsm import check_transition
 from zhengcai.core.permissions import P
+from zhengcai.opendata.services import release_publish
 from zhengcai.organizations.models import EnterpriseSize, Organization, OrganizationKind, OrganizationStatus
 
 from . import notices, rules
@@ -264,6 +265,7 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
         at=at,
     )
     audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    release_publish(project_or_intention=project, tags=["tenderUpdate"], at=at)
     if failed:
         reason = f"有效投标人不足{rules.METHOD_RULES[Method(project.method)].min_bidders}家（实际{len(lines)}家）"
         notices.termination_notice(project, reason, actor=actor, at=at)
@@ -329,4 +331,5 @@ def award_decide(*, project: Project, actor: Any, at: dt.datetime) -> Award:
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="award.decide", obj=award, after=snapshot(award), at=at)
     audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    release_publish(project_or_intention=project, tags=["award"], at=at)
     return award

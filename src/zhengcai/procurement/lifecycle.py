@@ -20,6 +20,7 @@ from zhengcai.core.audit import audit_record, snapshot
 from zhengcai.core.errors import ServiceError, raise_if_any
 from zhengcai.core.fsm import check_transition
 from zhengcai.core.permissions import P
+from zhengcai.opendata.services import release_publish
 from zhengcai.organizations.models import EnterpriseSize, Organization
 
 from . import notices, rules
@@ -68,6 +69,7 @@ def result_publish(*, award: Award, actor: Any, at: dt.datetime) -> Award:
     audit_record(
         actor=actor, action="award.publish_result", obj=award, after={"at": at, "late": award.result_late}, at=at
     )
+    release_publish(project_or_intention=award.project, tags=["awardUpdate"], at=at)
     notices.result_notice(award, actor=actor, at=at)
     return award
 
@@ -122,6 +124,7 @@ def contract_sign(
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="contract.sign", obj=contract, after=snapshot(contract), at=at)
     audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    release_publish(project_or_intention=project, tags=["contract"], at=at)
     return contract
 
 
@@ -144,6 +147,7 @@ def contract_publish(*, contract: Contract, actor: Any, at: dt.datetime) -> Cont
     contract.save(update_fields=["published_at"])
     late = local_date(at) > contract.publish_due
     audit_record(actor=actor, action="contract.publish", obj=contract, after={"at": at, "late": late}, at=at)
+    release_publish(project_or_intention=contract.project, tags=["contractUpdate"], at=at)
     notices.contract_notice(contract, actor=actor, at=at)
     return contract
 
@@ -170,6 +174,7 @@ def acceptance_record(
     audit_record(
         actor=actor, action="contract.acceptance", obj=contract, before=before, after=snapshot(contract), at=at
     )
+    release_publish(project_or_intention=contract.project, tags=["implementation"], at=at)
     return contract
 
 
@@ -199,6 +204,7 @@ def payment_record(
         project.status = ProjectStatus.COMPLETED
         project.save(update_fields=["status"])
         audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    release_publish(project_or_intention=contract.project, tags=["implementation"], at=at)
     return payment
 
 

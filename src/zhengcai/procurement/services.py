@@ -23,6 +23,7 @@ from zhengcai.core.audit import audit_record, snapshot
 from zhengcai.core.errors import ServiceError, raise_if_any
 from zhengcai.core.fsm import check_transition
 from zhengcai.core.permissions import P
+from zhengcai.opendata.services import release_publish
 from zhengcai.organizations.models import Organization, OrganizationKind
 
 from . import notices, rules
@@ -109,6 +110,7 @@ def intention_publish(*, intention: Intention, actor: Any, at: dt.datetime) -> I
     audit_record(
         actor=actor, action="intention.publish", obj=intention, before=before, after=snapshot(intention), at=at
     )
+    release_publish(project_or_intention=intention, tags=["planning"], at=at)
     notices.intention_notice(intention, actor=actor, at=at)
     return intention
 
@@ -207,6 +209,7 @@ def project_create(*, data: ProjectInput, actor: Any, at: dt.datetime) -> Projec
     project.full_clean()
     project.save()
     audit_record(actor=actor, action="project.create", obj=project, after=snapshot(project), at=at)
+    release_publish(project_or_intention=project, tags=["planning"], at=at)
     return project
 
 
@@ -284,6 +287,7 @@ def tender_publish(
     project.save(update_fields=["status"])
     audit_record(actor=actor, action="tender.publish", obj=tender, after=snapshot(tender), at=at)
     audit_record(actor=actor, action="project.status", obj=project, before=before, after=snapshot(project), at=at)
+    release_publish(project_or_intention=project, tags=["tender"], at=at)
     notices.tender_notice(tender, actor=actor, at=at)
     return tender
 
@@ -323,5 +327,6 @@ def tender_correct(*, tender: Tender, text: str, affects_preparation: bool, acto
         tender.deadline = new_deadline
         tender.save(update_fields=["deadline"])
     audit_record(actor=actor, action="tender.correct", obj=tender, before=before, after=snapshot(tender), at=at)
+    release_publish(project_or_intention=tender.project, tags=["tenderAmendment"], at=at)
     notices.correction_notice(correction, actor=actor, at=at)
     return correction

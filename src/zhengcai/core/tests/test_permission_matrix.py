@@ -93,14 +93,24 @@ URL_SAMPLES.update(PROCUREMENT_URL_SAMPLES)
 OUT_OF_SCOPE = {("accounts:token_revoke", Role.GUARANTOR_OFFICER)}
 
 
-def _an_ocid() -> str:
-    """The ocid of a published release when the open-data app has one, else a well-formed unknown ocid."""
-    try:
-        from zhengcai.opendata.models import Release  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return "ocds-zc0000-unknown"
-    release = Release.objects.order_by("id").first()
-    return release.ocid if release is not None else "ocds-zc0000-unknown"
+def _an_ocid(heze: dict[str, Any]) -> str:
+    """The ocid of a real release: an intention published through the procurement services (D-INTENT-30D)."""
+    from conftest import make_user
+    from zhengcai.opendata.models import Release
+    from zhengcai.procurement.services import intention_create, intention_publish
+
+    staff = make_user(Role.PURCHASER_STAFF, heze["budget_unit"])
+    draft = intention_create(
+        purchaser=heze["budget_unit"],
+        title="矩阵测试采购意向",
+        demand_summary="测试",
+        budget_fen=10_0000_00,
+        expected_month=AT.date(),
+        actor=staff,
+        at=AT,
+    )
+    intention_publish(intention=draft, actor=staff, at=AT)
+    return Release.objects.latest("seq").ocid
 
 
 @pytest.fixture
@@ -115,7 +125,7 @@ def objects(heze: dict[str, Any], role_users: dict[Role, User]) -> dict[str, Any
         at=AT,
     ).token
     pending2 = register_pending(heze["city"], "单县测试供应商有限公司", "pending_supplier2", division="371722")
-    return {**heze, "pending": pending, "pending2": pending2, "bank_token": bank_token, "ocid": _an_ocid()}
+    return {**heze, "pending": pending, "pending2": pending2, "bank_token": bank_token, "ocid": _an_ocid(heze)}
 
 
 def _request(client: Client, call: Call) -> Any:
