@@ -198,8 +198,9 @@ def check_bid_security(amount_fen: int, budget_fen: int) -> ServiceError | None:
     return ServiceError(
         RuleError.BID_SECURITY_OVER_CAP,
         "bid_security",
-        _("Bid security may be at most 2% of the budget (S-BID-2PCT): at most ¥{cap}."),
+        _("Bid security may be at most {share} of the budget (S-BID-2PCT): at most ¥{cap}."),
         cap=fen_to_yuan(cap),
+        share="2%",
     )
 
 
