@@ -133,6 +133,7 @@ def test_procurement_journey(
         page.get_by_role("link", name="菏泽市实验小学课桌椅采购项目中标（成交）结果公告").click()
         expect(page.locator("article.notice")).to_contain_text("菏泽旅程投标人1有限公司")
         response = page.request.get(f"{live_server.url}/api/ocds/records/ocds-zc0000-{project.number}")
-        if response.status == 200:  # the open-data record of the same project
-            record = response.json()["records"][0]["compiledRelease"]
-            assert record["awards"][0]["suppliers"][0]["name"] == "菏泽旅程投标人1有限公司"
+        assert response.status == 200  # the open-data record of the same project, without login
+        record = response.json()["records"][0]["compiledRelease"]
+        assert record["awards"][0]["suppliers"][0]["name"] == "菏泽旅程投标人1有限公司"
+        assert record["tender"]["procurementMethodDetails"] == "公开招标"

@@ -55,6 +55,7 @@ class BidError(StrEnum):
     TAMPERED = "procurement.opening.tampered"
     NOT_WITHDRAWABLE = "procurement.bid.not_withdrawable"
     NO_VALID_BID = "procurement.evaluation.no_valid_bid"
+    SME_RESERVED = "procurement.bid.sme_reserved"
 
 
 SMALL_OR_MICRO = {EnterpriseSize.SMALL, EnterpriseSize.MICRO}
@@ -118,6 +119,14 @@ def bid_submit(
             "price_fen",
             _("The bid price must be more than zero and not above the maximum price ¥{max}."),
             max=rules.fen_to_yuan(tender.project.max_price_fen),
+        )
+    if tender.project.sme_reserved and supplier.size == EnterpriseSize.LARGE:
+        raise ServiceError(
+            BidError.SME_RESERVED,
+            "supplier",
+            _(
+                "This procurement is reserved for small and medium enterprises (SME-RESERVE-ALL); a large enterprise cannot bid."
+            ),
         )
     previous = (
         Bid.objects.select_for_update(of=("self",))

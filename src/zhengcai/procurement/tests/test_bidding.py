@@ -161,3 +161,12 @@ def test_a_tampered_ciphertext_is_detected_at_the_opening(tender: Tender, bidder
     with pytest.raises(ServiceError) as exc:
         tender_open(tender=tender, actor=purchaser, at=OPENING)
     assert exc.value.code == BidError.TAMPERED
+
+
+def test_SME_RESERVE_ALL_large_enterprise_cannot_bid_on_a_reserved_tender(tender: Tender, bidders: list[Any]) -> None:
+    type(tender.project).objects.filter(pk=tender.project_id).update(sme_reserved=True, sme_deduction_percent=0)
+    tender.refresh_from_db()
+    with pytest.raises(ServiceError) as exc:
+        submit(tender, bidders[0], 160_0000_00)  # the large enterprise
+    assert exc.value.code == BidError.SME_RESERVED
+    assert submit(tender, bidders[1], 160_0000_00).bid.version == 1  # a small one may
