@@ -1,11 +1,13 @@
 """Load the Heze demo: regions, bureaus, ~300 budget units, ~40 agencies, ~3,000 suppliers,
-8 banks, 5 guarantee institutions, and one login per role. Deterministic and idempotent."""
+8 banks, 5 guarantee institutions, one login per role, and ~2,000 procurement projects in every
+stage of their lifecycle (see zhengcai.demo.procurement_plan). Deterministic and idempotent."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +19,8 @@ from zhengcai.accounts.models import User
 from zhengcai.accounts.services import membership_create, user_create
 from zhengcai.core.permissions import Role
 from zhengcai.demo import data
+from zhengcai.demo.procurement_plan import INTENTION_ONLY
+from zhengcai.demo.procurement_seed import PROJECTS, seed_procurement
 from zhengcai.organizations.models import Organization, OrganizationKind, Region
 from zhengcai.organizations.regions import BUREAU_DEPARTMENTS, DISTRICTS_AND_COUNTIES, HEZE
 from zhengcai.organizations.services import (
@@ -26,8 +30,13 @@ from zhengcai.organizations.services import (
     region_ensure,
     supplier_register,
 )
+from zhengcai.procurement.models import Intention, Project, ProjectStatus
 
 ACTOR = "seed_demo"
+# The organizations and accounts exist from December 2024; procurement runs from January 2025 to
+# the demo's "today", 2026-11-25; the pending registrations arrived in early November 2026.
+BASE_AT = dt.datetime(2024, 12, 2, 9, 0)
+PENDING_AT = dt.datetime(2026, 11, 1, 9, 0)
 SUPPLIERS_PER_REGION = [500, 450, 250, 258, 258, 257, 257, 257, 257, 256]  # 3,000
 AGENCIES_PER_REGION = [20, 4, 2, 2, 2, 2, 2, 2, 2, 2]  # 40
 DEFAULT_DEMO_PASSWORD = "Heze-demo-2026"
@@ -61,23 +70,52 @@ class Command(BaseCommand):
     help = "Load the deterministic Heze demo data set (safe to run again)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--small", action="store_true", help="a tenth of the suppliers, for quick tests")
+        parser.add_argument(
+            "--small", action="store_true", help="a tenth of the suppliers and of the projects, for quick tests"
+        )
+        parser.add_argument(
+            "--projects",
+            type=int,
+            default=None,
+            help=f"procurement projects to create (default {PROJECTS}, a tenth with --small; 0 for none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PROD and not os.environ.get("ZC_ALLOW_DEMO_IN_PROD"):
             raise CommandError("seed_demo refuses to run with ZC_ENV=prod (it creates demo logins).")
-        at = timezone.make_aware(dt.datetime(2026, 1, 5, 9, 0))
+        at = timezone.make_aware(BASE_AT)
         password = os.environ.get("ZC_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
+        small = options["small"]
+        projects = options["projects"] if options["projects"] is not None else PROJECTS // (10 if small else 1)
         rng = random.Random(data.SEED)
         with transaction.atomic():
             regions = self._regions(at)
             bureaus = self._bureaus(regions, at)
-            self._institutions(regions, bureaus, rng, at, small=options["small"])
+            self._institutions(regions, bureaus, rng, at, small=small)
             self._logins(password, at)
-        self._pending(regions, password, at)
+        pending = self._pending(regions, password)
+        report = seed_procurement(
+            n_projects=projects,
+            purchaser_name="菏泽市教育局",
+            actor=ACTOR,
+            staff_at=at + dt.timedelta(hours=1),
+            also=pending,
+        )
+        if report is None:
+            for _, register in pending:
+                register()  # each skips a registration already made
         counts = {k: Organization.objects.filter(kind=k).count() for k in OrganizationKind.values}
         self.stdout.write(
             self.style.SUCCESS("Heze demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        )
+        stages = {s: Project.objects.filter(status=s).count() for s in ProjectStatus.values}
+        stages[INTENTION_ONLY] = Intention.objects.filter(projects__isnull=True).count()
+        note = "" if report is not None else " (already present: nothing added)"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Procurement{note}: projects={Project.objects.count()}, "
+                + ", ".join(f"{k}={v}" for k, v in stages.items())
+            )
         )
 
     def _regions(self, at: dt.datetime) -> list[Region]:
@@ -221,12 +259,12 @@ class Command(BaseCommand):
                 )
             membership_create(user=user, organization=org, role=role, actor=ACTOR, at=at)
 
-    def _pending(self, regions: list[Region], password: str, at: dt.datetime) -> None:
+    def _pending(self, regions: list[Region], password: str) -> list[tuple[dt.datetime, Callable[[], Any]]]:
+        """The six self-registrations waiting for review, as dated acts for the procurement timeline."""
         by_code = {r.code: r for r in regions}
         rng = random.Random(data.SEED + 1)
+        acts: list[tuple[dt.datetime, Callable[[], Any]]] = []
         for i, (code, name, size, scope, username) in enumerate(PENDING_REGISTRATIONS):
-            if User.objects.filter(username=username).exists():
-                continue
             registration = SupplierRegistration(
                 name=name,
                 credit_code=data.credit_code(rng, code),
@@ -240,4 +278,14 @@ class Command(BaseCommand):
                 username=username,
                 password=password,
             )
-            supplier_register(data=registration, at=at + dt.timedelta(days=300 + i))
+            when = timezone.make_aware(PENDING_AT + dt.timedelta(days=i, hours=1))
+            acts.append((when, self._register_once(registration, when)))
+        return acts
+
+    @staticmethod
+    def _register_once(registration: SupplierRegistration, when: dt.datetime) -> Callable[[], Any]:
+        def register() -> None:
+            if not User.objects.filter(username=registration.username).exists():
+                supplier_register(data=registration, at=when)
+
+        return register
