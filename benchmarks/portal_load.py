@@ -89,7 +89,7 @@ from django.core.management import call_command
 from zhengcai.organizations.models import Organization
 from zhengcai.procurement import search
 from zhengcai.procurement.models import Intention, Notice
-call_command("seed_demo", small=True, verbosity=0)
+call_command("seed_demo", small=True, projects=0, verbosity=0)
 units = list(Organization.objects.filter(kind="budget_unit").select_related("region"))
 rng = random.Random(1)
 now = timezone.now()

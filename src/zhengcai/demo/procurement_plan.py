@@ -681,7 +681,6 @@ class Planner:
         for rerun_spec in specs[1:]:
             self._name(rerun_spec, expected)
             rerun_spec.title = f"{spec.title}（二次）"
-        head = spec
         item_steps = [
             Step(moment(intention_on, 9, 10), Kind.INTENTION_CREATE, index, 0, {}),
             Step(moment(intention_on, 9, 40), Kind.INTENTION_PUBLISH, index, 0, {}),
@@ -689,10 +688,10 @@ class Planner:
         item_steps += [Step(at, kind, index, slot, args) for at, kind, slot, args in steps]
         return ItemPlan(
             index=index,
-            purchaser=head.purchaser,
-            title=head.title,
-            summary=head.summary,
-            budget_fen=head.budget_fen,
+            purchaser=spec.purchaser,
+            title=spec.title,
+            summary=spec.summary,
+            budget_fen=spec.budget_fen,
             intention_on=intention_on,
             expected_month=expected,
             projects=specs,
@@ -705,10 +704,8 @@ class Planner:
         if stage in {ProjectStatus.DRAFT, ProjectStatus.FAILED}:
             return None
         created = next_workday(failed_on + days(self.rng.randint(3, 10)))
-        variant = self._variant(stage)
-        if variant in CHALLENGE_VARIANTS and variant not in {Variant.CHALLENGE_ANSWERED}:
-            self.variant_pools.setdefault(stage, []).append(variant)
-            variant = Variant.PLAIN
+        # the counted variants (challenges, complaints) stay for first attempts
+        variant = Variant.PLAIN if stage in self.variant_pools else self._variant(stage)
         spec = self._spec(1, stage, variant, failed.purchaser, failed.agency, DemoBid.NONE, base=failed)
         if self.rng.random() < 0.5 and spec.method not in {Method.CONSULTATION, Method.SINGLE_SOURCE}:
             spec.method = Method.CONSULTATION

@@ -77,7 +77,8 @@ class Command(BaseCommand):
             "--projects",
             type=int,
             default=None,
-            help=f"procurement projects to create (default {PROJECTS}, a tenth with --small; 0 for none)",
+            help=f"procurement projects (default {PROJECTS}, a tenth with --small; 0 for none; any other number "
+            "gives at least the ~60 that show the demo logins every stage)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
