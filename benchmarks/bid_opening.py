@@ -24,6 +24,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -344,6 +345,8 @@ def main() -> int:
         PROFILE.append(cProfile.Profile())
     if args.n < 3:
         parser.error("--n must be at least 3 (M-MIN-BIDDERS)")
+    # a terminated run still drops its database and removes its folders (the finally clauses run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     var_dir = tempfile.mkdtemp(prefix="zc-bench-var-")
     try:
         with throwaway_database(args.database_url) as url:

@@ -51,6 +51,7 @@ def clear_cache() -> None:
     _loaded_year.cache_clear()
 
 
+@lru_cache(maxsize=1)
 def library_years() -> range:
     years = [d.year for d in chinese_calendar.holidays]
     return range(min(years), max(years) + 1)

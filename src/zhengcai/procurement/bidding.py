@@ -301,7 +301,7 @@ def evaluate_lowest_price(*, project: Project, actor: Any, at: dt.datetime) -> l
     lines.sort(key=lambda ln: (ln.evaluated_price_fen, ln.bid.submitted_at, ln.bid_id))
     for rank, line in enumerate(lines, start=1):
         line.rank = rank
-    BidOpening.objects.bulk_update(lines, ["evaluated_price_fen", "rank"])
+    BidOpening.objects.bulk_update(lines, ["evaluated_price_fen", "rank"], batch_size=500)
     before = snapshot(project)
     project.status = ProjectStatus.EVALUATED
     project.save(update_fields=["status"])

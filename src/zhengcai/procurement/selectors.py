@@ -88,7 +88,7 @@ def project_opening_record(*, project: Project, at: dt.datetime) -> list[BidOpen
         return []
     return list(
         BidOpening.objects.filter(tender=tender)
-        .select_related("bid__supplier")
+        .select_related("bid__supplier__region")
         .order_by("rank", "bid__submitted_at", "id")
     )
 
