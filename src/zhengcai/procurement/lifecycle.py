@@ -51,6 +51,27 @@ class LifecycleError(StrEnum):
     COMPLAINT_TOO_EARLY = "procurement.complaint.too_early"
     COMPLAINT_LATE = "procurement.complaint.late"
     COMPLAINT_STATE = "procurement.complaint.state"
+    DATE_ORDER = "procurement.lifecycle.date_order"
+
+
+def _check_date(
+    field: str, day: dt.date, *, not_before: dt.date | None, not_after: dt.date, before_what: Any
+) -> ServiceError | None:
+    """A recorded date lies between the event it follows and today (no future, no time travel)."""
+    if day > not_after:
+        return ServiceError(
+            LifecycleError.DATE_ORDER, field, _("The date {date} is in the future."), date=day.isoformat()
+        )
+    if not_before is not None and day < not_before:
+        return ServiceError(
+            LifecycleError.DATE_ORDER,
+            field,
+            _("The date {date} is before {what} ({earlier})."),
+            date=day.isoformat(),
+            what=before_what,
+            earlier=not_before.isoformat(),
+        )
+    return None
 
 
 @transaction.atomic
@@ -94,6 +115,14 @@ def contract_sign(
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.CONTRACTED, labels=ProjectStatus)
     supplier = award.winning_bid.supplier
     errors: list[ServiceError] = []
+    if err := _check_date(
+        "signed_on",
+        signed_on,
+        not_before=local_date(award.determined_at),
+        not_after=local_date(at),
+        before_what=_("the award"),
+    ):
+        errors.append(err)
     if supplier.size in SME_SIZES and (err := rules.check_sme_payment_term(payment_days)):
         errors.append(err)
     if not 0 <= advance_payment_fen <= award.amount_fen:
@@ -160,6 +189,14 @@ def acceptance_record(
     contract = _locked_contract(contract, actor)
     if contract.acceptance_passed:
         raise ServiceError(LifecycleError.ALREADY, "accepted_on", _("The contract was already accepted."))
+    if err := _check_date(
+        "accepted_on",
+        accepted_on,
+        not_before=contract.signed_on,
+        not_after=local_date(at),
+        before_what=_("the contract signing"),
+    ):
+        raise err
     before = snapshot(contract)
     contract.accepted_on = accepted_on
     contract.acceptance_passed = passed
@@ -191,6 +228,10 @@ def payment_record(
         raise ServiceError(
             LifecycleError.NOT_ACCEPTED, "paid_on", _("Record the acceptance before the final payment.")
         )
+    earliest = contract.signed_on if is_advance else contract.accepted_on
+    what = _("the contract signing") if is_advance else _("the acceptance")
+    if err := _check_date("paid_on", paid_on, not_before=earliest, not_after=local_date(at), before_what=what):
+        raise err
     if amount_fen <= 0 or contract_paid_fen(contract) + amount_fen > contract.amount_fen:
         raise ServiceError(LifecycleError.OVERPAID, "amount_fen", _("Payments cannot exceed the contract amount."))
     payment = Payment.objects.create(

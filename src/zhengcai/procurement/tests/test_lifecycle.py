@@ -171,3 +171,42 @@ def test_C_COMPLAINT_15WD_and_30WD(
         at=at(dt.date(2026, 6, 1)),
     )
     assert (complaint.status, complaint.upheld, complaint.suspends_procurement) == ("decided", False, False)
+
+
+def test_dates_must_follow_the_events_they_record(awarded: Award, purchaser: User) -> None:
+    result_publish(award=awarded, actor=purchaser, at=at(dt.date(2026, 4, 23)))
+    with pytest.raises(ServiceError) as exc:  # signed before the award
+        contract_sign(award=awarded, signed_on=dt.date(2026, 4, 1), actor=purchaser, at=at(dt.date(2026, 5, 6)))
+    assert (exc.value.code, exc.value.field) == (LifecycleError.DATE_ORDER, "signed_on")
+    with pytest.raises(ServiceError):  # signed in the future
+        contract_sign(award=awarded, signed_on=dt.date(2026, 5, 9), actor=purchaser, at=at(dt.date(2026, 5, 6)))
+    contract = contract_sign(award=awarded, signed_on=dt.date(2026, 5, 6), actor=purchaser, at=at(dt.date(2026, 5, 6)))
+    with pytest.raises(ServiceError) as exc:  # accepted before signing
+        acceptance_record(
+            contract=contract,
+            passed=True,
+            accepted_on=dt.date(2026, 5, 1),
+            note="",
+            actor=purchaser,
+            at=at(dt.date(2026, 6, 1)),
+        )
+    assert exc.value.field == "accepted_on"
+    assert "2026-05-06" in exc.value.message_zh
+    contract = acceptance_record(
+        contract=contract,
+        passed=True,
+        accepted_on=dt.date(2026, 6, 1),
+        note="",
+        actor=purchaser,
+        at=at(dt.date(2026, 6, 1)),
+    )
+    with pytest.raises(ServiceError) as exc:  # paid before acceptance
+        payment_record(
+            contract=contract,
+            amount_fen=1,
+            paid_on=dt.date(2026, 5, 20),
+            is_advance=False,
+            actor=purchaser,
+            at=at(dt.date(2026, 6, 2)),
+        )
+    assert exc.value.field == "paid_on"
