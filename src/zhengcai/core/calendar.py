@@ -12,6 +12,7 @@ working day *after* ``start``.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from enum import StrEnum
 from functools import lru_cache
 
@@ -37,18 +38,29 @@ def _year_unknown(year: int) -> ServiceError:
     )
 
 
-@lru_cache(maxsize=64)
+# Years loaded by the bureau, cached per process for a short time so that every web worker and
+# task worker sees a newly loaded year within a minute (clear_cache() makes it immediate here).
+_CACHE_SECONDS = 60.0
+_loaded_cache: dict[int, tuple[float, dict[dt.date, bool] | None]] = {}
+
+
 def _loaded_year(year: int) -> dict[dt.date, bool] | None:
     """Overrides loaded by the bureau for ``year`` (None when the year was not loaded)."""
+    cached = _loaded_cache.get(year)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _CACHE_SECONDS:
+        return cached[1]
     from .models import CalendarDay, CalendarYear
 
-    if not CalendarYear.objects.filter(year=year).exists():
-        return None
-    return dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday"))
+    value: dict[dt.date, bool] | None = None
+    if CalendarYear.objects.filter(year=year).exists():
+        value = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday"))
+    _loaded_cache[year] = (now, value)
+    return value
 
 
 def clear_cache() -> None:
-    _loaded_year.cache_clear()
+    _loaded_cache.clear()
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """The one place that says which role may do what.
 
 Every view carries ``@permission(P.X)`` and every API operation ``@api_permission(P.X)``;
-``tests/test_permission_matrix.py`` walks every URL pattern and fails on a view without a
+``core/tests/test_permission_matrix.py`` walks every URL pattern and fails on a view without a
 declaration, then calls each one as every role and as an anonymous visitor.
 
 Scope (which rows a permission reaches) follows the membership's organization:
