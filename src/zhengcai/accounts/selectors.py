@@ -139,3 +139,17 @@ def scope_reaches(*, user: Any, perm: P, organization: Organization) -> bool:
     """Whether ``perm`` held by ``user`` reaches ``organization`` (city, its county, or itself)."""
     scope = user_scope(user=user, perm=perm)
     return scope.everything or organization.region_id in scope.region_ids or organization.pk in scope.organization_ids
+
+
+def expert_pool(*, conflicted_organization_ids: list[int]) -> list[User]:
+    """Active evaluation experts (E-COMMITTEE), ordered by id, without anyone who also belongs to one of
+    the conflicted organizations (the purchaser, its agency, a bidder: 87号令 art. 48 recusal)."""
+    conflicted = Membership.objects.filter(organization__in=conflicted_organization_ids, is_active=True).values(
+        "user_id"
+    )
+    return list(
+        User.objects.filter(is_active=True, memberships__is_active=True, memberships__role="evaluation_expert")
+        .exclude(pk__in=conflicted)
+        .distinct()
+        .order_by("pk")
+    )

@@ -52,6 +52,7 @@ class P(StrEnum):
     PROCUREMENT_VIEW_ALL = "procurement.view_all"  # supervision: every project in scope
     BID_SUBMIT = "procurement.bid"  # a supplier's own bids and challenges
     COMPLAINT_HANDLE = "procurement.handle_complaint"  # the finance bureau's complaint decisions
+    EVALUATION_SCORE = "procurement.score"  # an expert's own scoring sheets (committee seats only)
 
 
 _MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
@@ -77,7 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.SUPPLIER_STAFF: frozenset(_MEMBER | {P.BID_SUBMIT}),
     Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
     Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
-    Role.EVALUATION_EXPERT: frozenset(_MEMBER),
+    Role.EVALUATION_EXPERT: frozenset(_MEMBER | {P.EVALUATION_SCORE}),
     Role.AUDITOR: frozenset(_MEMBER | {P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.PROCUREMENT_VIEW_ALL}),
 }
 

@@ -32,6 +32,13 @@ DEFAULTS: list[PolicyDefault] = [
     PolicyDefault(
         "M-CONS-10D.price_weight", {"goods": [30, 60], "services": [10, 30]}, dt.date(2015, 1, 1), "财库〔2014〕214号"
     ),
+    PolicyDefault("E-PRICE-WEIGHT", {"goods": [30, 100], "services": [10, 100]}, dt.date(2017, 10, 1), "87号令第55条"),
+    PolicyDefault(
+        "E-COMMITTEE",
+        {"min_members": 5, "large_min_members": 7, "large_budget_fen": 1000_0000_00},
+        dt.date(2017, 10, 1),
+        "87号令第47条",
+    ),
     PolicyDefault("M-THRESHOLDS.open_tender_fen", 400_0000_00, dt.date(2020, 1, 1), "山东省政府集中采购目录及标准"),
     PolicyDefault("S-PERF-10PCT.max_percent", 10, dt.date(2015, 3, 1), "政府采购法实施条例第48条"),
     PolicyDefault("SME-RESERVE-ALL.max_fen", 200_0000_00, dt.date(2021, 1, 1), "财库〔2020〕46号"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengcai.organizations.selectors import region_list
 
-from .models import NoticeKind
+from .models import EvaluationMethod, NoticeKind
 from .rules import Category, Method
 
 
@@ -116,6 +116,22 @@ class ProjectForm(forms.Form):
     bid_security_yuan = forms.DecimalField(
         label=_("Bid security (yuan)"), required=False, min_value=0, decimal_places=2, max_digits=14
     )
+    evaluation_method = forms.ChoiceField(
+        label=_("Evaluation method"),
+        choices=EvaluationMethod.choices,
+        initial=EvaluationMethod.LOWEST_PRICE,
+        required=False,  # lowest evaluated price when not chosen
+    )
+    price_weight_percent = forms.DecimalField(
+        label=_("Price weight (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        help_text=_(
+            "Comprehensive scoring only: at least 30 of 100 points for goods, 10 for services (87号令 art. 55)."
+        ),
+    )
 
     def __init__(self, *args: Any, intentions: Any, agencies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,3 +153,36 @@ class TenderForm(forms.Form):
 class BidForm(forms.Form):
     price_yuan = _money(_("Bid price (yuan)"))
     technical_response = forms.CharField(label=_("Technical response"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CommitteeDrawForm(forms.Form):
+    size = forms.IntegerField(label=_("Number of experts"), min_value=1, max_value=99, initial=5)
+
+
+class ScoreSheetForm(forms.Form):
+    """One score and the reasons per valid bid; the field names match the service's error fields."""
+
+    def __init__(self, *args: Any, rows: list[Any], max_score: Decimal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            self.fields[f"score_{row.line.pk}"] = forms.DecimalField(
+                label=_("Score"),
+                min_value=0,
+                max_value=max_score,
+                decimal_places=2,
+                max_digits=5,
+                initial=row.score,
+            )
+            self.fields[f"comment_{row.line.pk}"] = forms.CharField(
+                label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 2}), initial=row.comment
+            )
+
+    def scores(self) -> dict[int, Decimal | None]:
+        return {row.line.pk: self.cleaned_data.get(f"score_{row.line.pk}") for row in self.rows}
+
+    def comments(self) -> dict[int, str]:
+        return {row.line.pk: self.cleaned_data.get(f"comment_{row.line.pk}", "") for row in self.rows}
+
+    def pairs(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        return [(row, self[f"score_{row.line.pk}"], self[f"comment_{row.line.pk}"]) for row in self.rows]

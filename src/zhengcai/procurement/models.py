@@ -125,6 +125,14 @@ class Project(models.Model):
     evaluation_method = models.CharField(
         _("evaluation method"), max_length=20, choices=EvaluationMethod.choices, default=EvaluationMethod.LOWEST_PRICE
     )
+    price_weight_percent = models.DecimalField(
+        _("price weight (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Comprehensive scoring only: the share of the 100 points given to price (E-PRICE-WEIGHT)."),
+    )
     status = models.CharField(_("status"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
     created_at = models.DateTimeField(_("created at"))
     created_by = models.ForeignKey(
@@ -145,6 +153,14 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=Q(bid_security_fen__gte=0) & Q(bid_security_fen__lte=F("budget_fen") * 2 / 100),
                 name="procurement_project_bid_security_2pct",  # S-BID-2PCT
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(evaluation_method="scoring")
+                    & Q(price_weight_percent__isnull=False, price_weight_percent__gt=0, price_weight_percent__lte=100)
+                )
+                | (~Q(evaluation_method="scoring") & Q(price_weight_percent__isnull=True)),
+                name="procurement_project_price_weight_for_scoring",
             ),
         ]
 
@@ -263,6 +279,11 @@ class BidOpening(models.Model):
     technical_response = models.TextField(_("technical response"), blank=True)
     small_or_micro = models.BooleanField(_("small or micro enterprise"))
     evaluated_price_fen = models.BigIntegerField(_("evaluated price (fen)"), null=True, blank=True)
+    price_score = models.DecimalField(_("price score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    quality_score = models.DecimalField(
+        _("technical and commercial score (experts' mean)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    total_score = models.DecimalField(_("total score"), max_digits=6, decimal_places=2, null=True, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
     opened_at = models.DateTimeField(_("opened at"))
@@ -274,6 +295,50 @@ class BidOpening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bid_id}: {self.price_fen}"
+
+
+class CommitteeMember(models.Model):
+    """An evaluation expert drawn at random onto a project's committee (E-COMMITTEE), and whether the
+    expert's scoring sheet is submitted. Append-only: the draw is evidence."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="committee")
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="committee_seats"
+    )
+    drawn_at = models.DateTimeField(_("drawn at"))
+    submitted_at = models.DateTimeField(_("scoring sheet submitted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "id"]
+        verbose_name = _("evaluation committee member")
+        verbose_name_plural = _("evaluation committee")
+        constraints = [models.UniqueConstraint(fields=["project", "expert"], name="procurement_committee_once")]
+
+    def __str__(self) -> str:
+        return f"{self.expert} on {self.project_id}"
+
+
+class ExpertScore(models.Model):
+    """One expert's technical and commercial score for one bid (scored independently, 87号令 art. 55)."""
+
+    member = models.ForeignKey(
+        CommitteeMember, verbose_name=_("committee member"), on_delete=models.PROTECT, related_name="scores"
+    )
+    line = models.ForeignKey(BidOpening, verbose_name=_("bid"), on_delete=models.PROTECT, related_name="expert_scores")
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    comment = models.TextField(_("reasons"), blank=True)
+
+    class Meta:
+        ordering = ["member", "line"]
+        verbose_name = _("expert score")
+        verbose_name_plural = _("expert scores")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "line"], name="procurement_score_once"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="procurement_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}/{self.line_id}: {self.score}"
 
 
 class Award(models.Model):

@@ -127,11 +127,19 @@ def result_notice(award: Award, *, actor: Any, at: dt.datetime) -> Notice:
         line.evaluated_price_fen if line is not None and line.evaluated_price_fen is not None else award.amount_fen
     )
     supplier = award.winning_bid.supplier
+    if p.evaluation_method == "scoring" and line is not None and line.total_score is not None:
+        result = f"综合得分：{line.total_score}分（价格分{line.price_score}，技术商务分{line.quality_score}）\n"
+    else:
+        result = f"评审价格（扣除后）：{rules.fen_to_yuan(evaluated)}元\n"  # D-RESULT-FIELDS
+    experts = "、".join(
+        m.expert.display_name or m.expert.username for m in p.committee.select_related("expert").order_by("id")
+    )
     body = (
         f"项目编号：{p.number}\n项目名称：{p.title}\n中标（成交）供应商：{supplier.name}\n"
         f"统一社会信用代码：{supplier.credit_code}\n中标（成交）金额：{rules.fen_to_yuan(award.amount_fen)}元\n"
-        f"评审价格（扣除后）：{rules.fen_to_yuan(evaluated)}元\n"  # D-RESULT-FIELDS
-        f"采购人：{p.purchaser.name}\n"
+        f"{result}"  # D-RESULT-FIELDS
+        + (f"评审专家：{experts}\n" if experts else "")  # D-RESULT-2WD: the result notice lists the experts
+        + f"采购人：{p.purchaser.name}\n"
     )
     return _publish(
         kind=NoticeKind.RESULT,

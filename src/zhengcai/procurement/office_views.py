@@ -21,16 +21,20 @@ from zhengcai.core.money import yuan_to_fen
 from zhengcai.core.permissions import P, Role, permission
 from zhengcai.organizations.models import Organization
 
-from . import bidding, lifecycle
-from .forms import BidForm, IntentionForm, ProjectForm, TenderForm
-from .models import EvaluationMethod, Project, ProjectStatus, Tender
+from . import bidding, evaluation, lifecycle, rules
+from .forms import BidForm, CommitteeDrawForm, IntentionForm, ProjectForm, ScoreSheetForm, TenderForm
+from .models import CommitteeMember, EvaluationMethod, Project, ProjectStatus, Tender
 from .rules import Category, Method
 from .selectors import (
     agencies,
+    committee_seat,
+    committee_seats,
     intentions_for_manager,
     intentions_for_project,
+    project_committee,
     project_for_manager,
     purchasers_for,
+    score_sheet_rows,
     tender_for_bidding,
 )
 from .services import ProjectInput, intention_create, intention_publish, project_create, tender_publish
@@ -93,7 +97,8 @@ def project_new(request: HttpRequest) -> HttpResponse:
             sme_reserved=d["sme_reserved"],
             sme_deduction_percent=d["sme_deduction_percent"] or Decimal(0),
             bid_security_fen=yuan_to_fen(d["bid_security_yuan"] or Decimal(0)),
-            evaluation_method=EvaluationMethod.LOWEST_PRICE,
+            evaluation_method=EvaluationMethod(d["evaluation_method"] or EvaluationMethod.LOWEST_PRICE),
+            price_weight_percent=d["price_weight_percent"],
         )
         try:
             project = project_create(data=data, actor=request.user, at=clock.now())
@@ -151,8 +156,16 @@ def project_manage(request: HttpRequest, number: str) -> HttpResponse:
                     request,
                     _("Bids opened.") if not result.failed else _("Too few valid bids: the procurement failed."),
                 )
+            elif action == "draw_committee":
+                draw = CommitteeDrawForm(request.POST)
+                size = draw.cleaned_data["size"] if draw.is_valid() else 0  # 0: the service names the rule
+                evaluation.committee_draw(project=project, size=size, actor=request.user, at=now)
+                messages.success(request, _("The evaluation committee is drawn; the experts are notified."))
             elif action == "evaluate":
-                bidding.evaluate_lowest_price(project=project, actor=request.user, at=now)
+                if project.evaluation_method == EvaluationMethod.SCORING:
+                    evaluation.evaluate_scoring(project=project, actor=request.user, at=now)
+                else:
+                    bidding.evaluate_lowest_price(project=project, actor=request.user, at=now)
                 messages.success(request, _("Bids evaluated and ranked."))
             elif action == "award":
                 bidding.award_decide(project=project, actor=request.user, at=now)
@@ -178,7 +191,51 @@ def project_manage(request: HttpRequest, number: str) -> HttpResponse:
         "is_purchaser": scope_reaches(user=request.user, perm=P.PROCUREMENT_MANAGE, organization=project.purchaser),
     }
     context["tender"] = Tender.objects.filter(project=project).first()
+    if project.evaluation_method == EvaluationMethod.SCORING:
+        committee = list(project_committee(project=project))
+        context["committee"] = committee
+        context["sheets_pending"] = sum(1 for m in committee if m.submitted_at is None)
+        context["draw_form"] = CommitteeDrawForm(
+            initial={"size": rules.committee_min_size(project.budget_fen, on=timezone.localdate())}
+        )
     return render(request, "procurement/manage.html", context)
+
+
+@permission(P.EVALUATION_SCORE)
+@require_http_methods(["GET"])
+def score_sheets(request: HttpRequest) -> HttpResponse:
+    """The expert's committee seats, with what is waiting for a score."""
+    return render(request, "procurement/score_sheets.html", {"seats": committee_seats(user=request.user)[:200]})
+
+
+@permission(P.EVALUATION_SCORE)
+@require_http_methods(["GET", "POST"])
+def score_sheet(request: HttpRequest, number: str) -> HttpResponse:
+    """One expert's scoring sheet: every valid bid's technical response and price, a score and reasons."""
+    try:
+        member = committee_seat(user=request.user, number=number)
+    except CommitteeMember.DoesNotExist as exc:
+        raise Http404 from exc
+    project = member.project
+    rows = score_sheet_rows(member=member) if project.status != ProjectStatus.TENDERING else []
+    max_score = evaluation.quality_max(project)
+    form = ScoreSheetForm(request.POST or None, rows=rows, max_score=max_score)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.score_sheet_submit(
+                project=project,
+                scores=form.scores(),
+                comments=form.comments(),
+                actor=request.user,
+                at=clock.now(),
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Your scoring sheet is submitted."))
+            return redirect("procurement:score_sheet", number=project.number)
+    context = {"member": member, "project": project, "form": form, "max_score": max_score}
+    return render(request, "procurement/score_sheet.html", context, status=400 if form.errors else 200)
 
 
 @permission(P.BID_SUBMIT)

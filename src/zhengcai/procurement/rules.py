@@ -60,6 +60,9 @@ class RuleError(StrEnum):
     PERF_SECURITY_OVER_CAP = "procurement.performance_security.over_cap"
     DEDUCTION_OUT_OF_RANGE = "procurement.sme_deduction.out_of_range"
     PAYMENT_TERM_TOO_LONG = "procurement.payment_term.too_long"
+    EVALUATION_METHOD = "procurement.evaluation_method.not_allowed"
+    PRICE_WEIGHT = "procurement.price_weight.out_of_range"
+    COMMITTEE_SIZE = "procurement.committee.size"
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,91 @@ def evaluated_price(price_fen: int, *, small_or_micro: bool, deduction_percent: 
         return price_fen
     factor = (Decimal(100) - deduction_percent) / Decimal(100)
     return int((Decimal(price_fen) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- comprehensive scoring (综合评分法) ----------------------------------------------------------
+
+# Which evaluation methods each procurement method allows: negotiation, inquiry and single source
+# award the lowest price meeting the requirements (74号令 art. 35, 48); competitive consultation
+# scores (214号 art. 23); tenders and framework selections may use either (87号令 art. 53).
+EVALUATION_METHODS: dict[Method, frozenset[str]] = {
+    Method.OPEN_TENDER: frozenset({"lowest_price", "scoring"}),
+    Method.INVITED_TENDER: frozenset({"lowest_price", "scoring"}),
+    Method.FRAMEWORK: frozenset({"lowest_price", "scoring"}),
+    Method.CONSULTATION: frozenset({"scoring"}),
+    Method.NEGOTIATION: frozenset({"lowest_price"}),
+    Method.INQUIRY: frozenset({"lowest_price"}),
+    Method.SINGLE_SOURCE: frozenset({"lowest_price"}),
+}
+
+
+def check_evaluation_method(method: Method, evaluation_method: str) -> ServiceError | None:
+    if evaluation_method in EVALUATION_METHODS[method]:
+        return None
+    return ServiceError(
+        RuleError.EVALUATION_METHOD,
+        "evaluation_method",
+        _("{method} cannot use this evaluation method (87号令 art. 53, 74号令, 财库〔2014〕214号)."),
+        method=method.label,
+    )
+
+
+def price_weight_range(method: Method, category: Category, *, on: dt.date) -> tuple[Decimal, Decimal]:
+    """E-PRICE-WEIGHT (87号令 art. 55; *configurable*): price's share of the points — goods (and works) at
+    least 30 %, services at least 10 %; competitive consultation within M-CONS-10D's 30–60 % / 10–30 %."""
+    key = "M-CONS-10D.price_weight" if method == Method.CONSULTATION else "E-PRICE-WEIGHT"
+    low, high = policy_value(key, on=on)["services" if category == Category.SERVICES else "goods"]
+    return Decimal(low), Decimal(high)
+
+
+def check_price_weight(
+    method: Method, category: Category, weight: Decimal | None, *, on: dt.date
+) -> ServiceError | None:
+    low, high = price_weight_range(method, category, on=on)
+    if weight is not None and low <= weight <= high:
+        return None
+    rule = "M-CONS-10D" if method == Method.CONSULTATION else "E-PRICE-WEIGHT"
+    return ServiceError(
+        RuleError.PRICE_WEIGHT,
+        "price_weight_percent",
+        _("With comprehensive scoring, price must weigh between {low}% and {high}% of the points ({rule})."),
+        low=f"{low:g}",
+        high=f"{high:g}",
+        rule=rule,
+    )
+
+
+def committee_min_size(budget_fen: int, *, on: dt.date) -> int:
+    """E-COMMITTEE (87号令 art. 47; *configurable*): at least 5 members, 7 from a budget of 10 million yuan."""
+    value = policy_value("E-COMMITTEE", on=on)
+    large = budget_fen >= int(value["large_budget_fen"])
+    return int(value["large_min_members" if large else "min_members"])
+
+
+def check_committee_size(size: int, budget_fen: int, *, on: dt.date) -> ServiceError | None:
+    minimum = committee_min_size(budget_fen, on=on)
+    if size >= minimum and size % 2 == 1:
+        return None
+    return ServiceError(
+        RuleError.COMMITTEE_SIZE,
+        "size",
+        _("The evaluation committee needs an odd number of members, at least {n} (E-COMMITTEE, 87号令 art. 47)."),
+        n=minimum,
+    )
+
+
+TWO_PLACES = Decimal("0.01")
+
+
+def price_score(evaluated_fen: int, benchmark_fen: int, weight: Decimal) -> Decimal:
+    """E-PRICE-SCORE (87号令 art. 55, 低价优先法): (benchmark ÷ evaluated price) × price weight, where the
+    benchmark is the lowest evaluated price of the valid bids; two places, half up."""
+    return (Decimal(benchmark_fen) / Decimal(evaluated_fen) * weight).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def mean_score(scores: list[Decimal]) -> Decimal:
+    """The arithmetic mean of the members' independent scores (87号令 art. 55), two places, half up."""
+    return (sum(scores, Decimal(0)) / len(scores)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def result_notice_due(winner_determined_on: dt.date) -> dt.date:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -16,6 +18,8 @@ from . import search
 from .models import (
     Bid,
     BidOpening,
+    CommitteeMember,
+    ExpertScore,
     Intention,
     IntentionStatus,
     Notice,
@@ -174,3 +178,49 @@ def project_for_manager(*, user: Any, number: str) -> Project:
 
 def tender_for_bidding(*, number: str) -> Tender:
     return Tender.objects.select_related("project__purchaser", "key").get(project__number=number)
+
+
+# --- comprehensive scoring ------------------------------------------------------------------------
+
+
+def committee_seats(*, user: Any) -> QuerySet[CommitteeMember]:
+    """An expert's committee seats, newest first (the experts' work list)."""
+    return (
+        CommitteeMember.objects.filter(expert=user)
+        .select_related("project__purchaser", "project__region")
+        .order_by("-drawn_at", "-id")
+    )
+
+
+def committee_seat(*, user: Any, number: str) -> CommitteeMember:
+    """The expert's seat on one project's committee; DoesNotExist (→ 404) for anyone else."""
+    return CommitteeMember.objects.select_related("project__purchaser").get(expert=user, project__number=number)
+
+
+def project_committee(*, project: Project) -> QuerySet[CommitteeMember]:
+    return CommitteeMember.objects.filter(project=project).select_related("expert").order_by("id")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    line: BidOpening
+    score: Decimal | None
+    comment: str
+
+
+def score_sheet_rows(*, member: CommitteeMember) -> list[SheetRow]:
+    """The valid bids of the member's project with the member's own scores (never the other experts')."""
+    own = {s.line_id: s for s in ExpertScore.objects.filter(member=member)}
+    lines = (
+        BidOpening.objects.filter(tender__project_id=member.project_id, valid=True)
+        .select_related("bid__supplier")
+        .order_by("id")
+    )
+    return [
+        SheetRow(
+            line=line,
+            score=own[line.pk].score if line.pk in own else None,
+            comment=own[line.pk].comment if line.pk in own else "",
+        )
+        for line in lines
+    ]

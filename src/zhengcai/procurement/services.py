@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +130,10 @@ class ProjectInput:
     sme_deduction_percent: Decimal = Decimal(0)
     bid_security_fen: int = 0
     evaluation_method: EvaluationMethod = EvaluationMethod.LOWEST_PRICE
+    price_weight_percent: Decimal | None = None  # comprehensive scoring only (E-PRICE-WEIGHT)
+
+
+NUMBER_ATTEMPTS = 5
 
 
 def _next_number(region_code: str, year: int) -> str:
@@ -139,6 +143,20 @@ def _next_number(region_code: str, year: int) -> str:
     )
     seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{seq:05d}"
+
+
+def _save_numbered(project: Project, *, region_code: str, year: int) -> None:
+    """Insert with the next free number; when a concurrent creation took it first (the unique index
+    refuses ours), take the following one instead of failing the user's request."""
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                project.save()
+            return
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1 or not Project.objects.filter(number=project.number).exists():
+                raise
+            project.number = _next_number(region_code, year)
 
 
 @transaction.atomic
@@ -186,6 +204,13 @@ def project_create(*, data: ProjectInput, actor: Any, at: dt.datetime) -> Projec
     deduction = data.sme_deduction_percent if not data.sme_reserved else Decimal(0)
     if deduction and (err := rules.check_deduction_rate(deduction, on=local_date(at))):
         errors.append(err)
+    method_error = rules.check_evaluation_method(data.method, data.evaluation_method)
+    if method_error is None and data.evaluation_method == EvaluationMethod.SCORING:
+        method_error = rules.check_price_weight(
+            data.method, data.category, data.price_weight_percent, on=local_date(at)
+        )
+    if method_error is not None:
+        errors.append(method_error)
     raise_if_any(errors)
     project = Project(
         number=_next_number(data.purchaser.region.code, local_date(at).year),
@@ -203,11 +228,12 @@ def project_create(*, data: ProjectInput, actor: Any, at: dt.datetime) -> Projec
         sme_deduction_percent=Decimal(0) if data.sme_reserved else data.sme_deduction_percent,
         bid_security_fen=data.bid_security_fen,
         evaluation_method=data.evaluation_method,
+        price_weight_percent=data.price_weight_percent if data.evaluation_method == EvaluationMethod.SCORING else None,
         created_at=at,
         created_by=actor,
     )
-    project.full_clean()
-    project.save()
+    project.full_clean(exclude=["number"])
+    _save_numbered(project, region_code=data.purchaser.region.code, year=local_date(at).year)
     audit_record(actor=actor, action="project.create", obj=project, after=snapshot(project), at=at)
     release_publish(project_or_intention=project, tags=["planning"], at=at)
     return project

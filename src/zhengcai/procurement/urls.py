@@ -15,4 +15,6 @@ urlpatterns = [
     path("office/projects/new/", office_views.project_new, name="project_new"),
     path("office/projects/<str:number>/", office_views.project_manage, name="manage"),
     path("projects/<str:number>/bid/", office_views.bid, name="bid"),
+    path("office/evaluation/", office_views.score_sheets, name="score_sheets"),
+    path("office/evaluation/<str:number>/", office_views.score_sheet, name="score_sheet"),
 ]

@@ -220,3 +220,26 @@ class TestCorrection:
             tender_correct(
                 tender=tender, text="x", affects_preparation=True, actor=purchaser, at=at(dt.date(2026, 4, 22))
             )
+
+
+def test_project_number_taken_concurrently_moves_to_the_next(
+    heze: dict[str, Any], intention: Intention, purchaser: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two creations that read the same last number: the second insert meets the unique index and takes
+    the following number instead of failing the user's request."""
+    from zhengcai.procurement import services
+
+    first = project_create(data=project_input(heze, intention), actor=purchaser, at=at(D0))
+    real = services._next_number
+    calls: list[str] = []
+
+    def stale_then_real(region_code: str, year: int) -> str:
+        calls.append(region_code)
+        return first.number if len(calls) == 1 else real(region_code, year)
+
+    monkeypatch.setattr(services, "_next_number", stale_then_real)
+    second = project_create(data=project_input(heze, intention, title="第二个项目"), actor=purchaser, at=at(D0))
+    assert len(calls) == 2
+    assert second.number != first.number
+    assert second.number.endswith("-00002")
+    assert Project.objects.count() == 2

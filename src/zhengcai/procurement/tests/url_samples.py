@@ -77,6 +77,17 @@ def ensure_procurement(o: dict[str, Any]) -> dict[str, Any]:
     return o
 
 
+def _seat(o: dict[str, Any], user: Any) -> str:
+    """The sample project's scoring sheet; an expert caller is given a seat so the page answers 200."""
+    from zhengcai.accounts.selectors import user_roles
+    from zhengcai.procurement.models import CommitteeMember
+
+    project = ensure_procurement(o)["project"]
+    if Role.EVALUATION_EXPERT in user_roles(user=user):
+        CommitteeMember.objects.get_or_create(project=project, expert=user, defaults={"drawn_at": timezone.now()})
+    return f"/office/evaluation/{project.number}/"
+
+
 def _call(method: str, path: str) -> Any:
     from zhengcai.core.tests.test_permission_matrix import Call
 
@@ -96,4 +107,6 @@ PROCUREMENT_URL_SAMPLES: dict[str, Any] = {
     "procurement:project_new": lambda o, u: _call("GET", "/office/projects/new/"),
     "procurement:manage": lambda o, u: _call("GET", f"/office/projects/{ensure_procurement(o)['project'].number}/"),
     "procurement:bid": lambda o, u: _call("GET", f"/projects/{ensure_procurement(o)['project'].number}/bid/"),
+    "procurement:score_sheets": lambda o, u: _call("GET", "/office/evaluation/"),
+    "procurement:score_sheet": lambda o, u: _call("GET", _seat(o, u)),
 }
