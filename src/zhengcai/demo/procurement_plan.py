@@ -105,6 +105,8 @@ class Kind(StrEnum):
     BID_SUBMIT = "bid_submit"
     BID_WITHDRAW = "bid_withdraw"
     TENDER_OPEN = "tender_open"
+    COMMITTEE_DRAW = "committee_draw"
+    SCORE = "score"
     EVALUATE = "evaluate"
     AWARD = "award"
     RESULT = "result"
@@ -338,6 +340,8 @@ class BidDraw:
 
 @dataclass
 class ProjectSpec:
+    """One procurement project as planned (a first attempt or its re-run)."""
+
     slot: int
     stage: str
     variant: Variant
@@ -359,6 +363,14 @@ class ProjectSpec:
     title: str = ""
     summary: str = ""
     notice_text: str = ""
+
+    @property
+    def price_weight(self) -> Decimal | None:
+        """Price's share of the points for a scored project, within E-PRICE-WEIGHT / M-CONS-10D."""
+        if self.evaluation != EvaluationMethod.SCORING:
+            return None
+        choices = [10, 20, 30] if self.item.category == Category.SERVICES else [30, 40, 50]
+        return Decimal(choices[self.seed % 3])
 
 
 @dataclass
@@ -709,7 +721,7 @@ class Planner:
         spec = self._spec(1, stage, variant, failed.purchaser, failed.agency, DemoBid.NONE, base=failed)
         if self.rng.random() < 0.5 and spec.method not in {Method.CONSULTATION, Method.SINGLE_SOURCE}:
             spec.method = Method.CONSULTATION
-            spec.evaluation = EvaluationMethod.SCORING if variant == Variant.SCORING else EvaluationMethod.LOWEST_PRICE
+            spec.evaluation = EvaluationMethod.SCORING  # 214号 art. 23: consultation is scored
         timeline = self._place(spec, min_tender=created + days(self.rng.randint(2, 8)))
         if timeline is None:
             return None
@@ -855,7 +867,8 @@ class Planner:
         max_price = budget * rng.randrange(950, 1001, 5) // 1000 // 10_000 * 10_000
         if max_price * 100 < budget * 95:
             max_price += 10_000
-        evaluation = EvaluationMethod.SCORING if variant == Variant.SCORING else EvaluationMethod.LOWEST_PRICE
+        # competitive consultation is always scored (214号 art. 23); the other methods use the lowest price
+        evaluation = EvaluationMethod.SCORING if method == Method.CONSULTATION else EvaluationMethod.LOWEST_PRICE
         spec = ProjectSpec(
             slot=slot,
             stage=stage,
@@ -1122,8 +1135,15 @@ class Planner:
         if failed or stage == ProjectStatus.FAILED:
             tl.ok = failed and stage == ProjectStatus.FAILED
             return tl
+        scored = spec.evaluation == EvaluationMethod.SCORING
+        if scored:
+            tl.add(final + dt.timedelta(minutes=5), Kind.COMMITTEE_DRAW)
         if stage == ProjectStatus.OPENED:
+            if scored and final + dt.timedelta(minutes=40) <= NOW:  # the experts are at work; not the demo one
+                tl.add(final + dt.timedelta(minutes=40), Kind.SCORE, leave_open=2)
             return tl
+        if scored:
+            tl.add(final + dt.timedelta(minutes=60), Kind.SCORE, leave_open=0)
         tl.add(final + dt.timedelta(minutes=90), Kind.EVALUATE)
         if stage == ProjectStatus.EVALUATED:
             return tl

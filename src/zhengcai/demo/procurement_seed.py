@@ -13,6 +13,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -21,13 +22,16 @@ from zhengcai.accounts.models import Membership, User
 from zhengcai.accounts.services import membership_create, user_create
 from zhengcai.core.permissions import Role
 from zhengcai.organizations.models import Organization
-from zhengcai.procurement import bidding, lifecycle, services
+from zhengcai.procurement import bidding, evaluation, lifecycle, rules, services
 from zhengcai.procurement.models import (
     Award,
     Bid,
+    BidOpening,
     Challenge,
+    CommitteeMember,
     Complaint,
     Contract,
+    EvaluationMethod,
     Intention,
     Project,
     ProjectStatus,
@@ -40,6 +44,8 @@ from . import procurement_data as pd
 from .procurement_plan import DemoOrgs, ItemPlan, Kind, Plan, Planner, ProjectSpec, Step
 
 PROJECTS = 2000
+EXPERTS = 24  # the city's evaluation experts besides the demo login ``expert``
+DEMO_EXPERT = "expert"
 STAFF_PREFIX = {
     Role.PURCHASER_STAFF: "buyer",
     Role.AGENCY_STAFF: "agent",
@@ -61,6 +67,7 @@ class Staff:
     people: dict[tuple[int, str], User] = field(default_factory=dict)
     reviewers: dict[int, User] = field(default_factory=dict)  # region id → bureau reviewer
     city_reviewer: User | None = None
+    demo_expert: User | None = None
 
     def of(self, org: Organization, role: Role) -> User:
         return self.people[org.pk, role]
@@ -109,7 +116,32 @@ def create_staff(plan: Plan, orgs: DemoOrgs, *, actor: str, at: dt.datetime) -> 
         staff.people[org.pk, role] = user
         if role == Role.BUREAU_REVIEWER:
             staff.reviewers[org.region_id] = user
+    _create_experts(rng, orgs, actor=actor, at=at)
+    staff.demo_expert = User.objects.filter(username=DEMO_EXPERT).first()
     return staff
+
+
+def _create_experts(rng: random.Random, orgs: DemoOrgs, *, actor: str, at: dt.datetime) -> None:
+    """The pool committees are drawn from (E-COMMITTEE), registered with the city finance bureau."""
+    bureau = Organization.objects.filter(kind="finance_bureau", region=orgs.regions[0]).first()
+    if bureau is None:
+        return
+    for n in range(1, EXPERTS + 1):
+        username = f"expert{n:02d}"
+        if User.objects.filter(username=username).exists():
+            continue
+        person = rng.choice(pd.SURNAMES) + rng.choice(pd.GIVEN_NAMES)
+        user = user_create(
+            username=username,
+            password=None,
+            email=f"{username}@demo.zhengcai.invalid",
+            display_name=f"{person}（评审专家）",
+            actor=actor,
+            at=at,
+        )
+        membership_create(
+            user=user, organization=bureau, role=Role.EVALUATION_EXPERT, title="评审专家", actor=actor, at=at
+        )
 
 
 class Runner:
@@ -194,6 +226,7 @@ class Runner:
             sme_deduction_percent=spec.deduction,
             bid_security_fen=spec.bid_security_fen,
             evaluation_method=spec.evaluation,
+            price_weight_percent=spec.price_weight,
         )
         self.projects[self._key(step)] = services.project_create(
             data=data_in, actor=self._buyer(item, spec), at=step.at
@@ -245,9 +278,53 @@ class Runner:
         if result.failed != (spec.stage == ProjectStatus.FAILED):
             raise RuntimeError(f"{spec.title}: the opening did not go as planned")  # a planning bug
 
+    def _committee_draw(self, step: Step, item: ItemPlan, spec: ProjectSpec | None) -> None:
+        assert spec is not None  # noqa: S101
+        evaluation.committee_draw(
+            project=self.projects[self._key(step)],
+            size=rules.committee_min_size(spec.budget_fen, on=step.at.date()),
+            actor=self._manager(spec),
+            at=step.at,
+            rng=random.Random(spec.seed),
+        )
+
+    def _score(self, step: Step, item: ItemPlan, spec: ProjectSpec | None) -> None:
+        """Every expert's sheet but ``leave_open`` of them (the demo expert's first), scored so the planned
+        ranking (lowest evaluated price) stands: the better the price, the better the technical marks, with
+        a little independent noise per expert."""
+        assert spec is not None  # noqa: S101
+        project = self.projects[self._key(step)]
+        leave_open: int = step.args["leave_open"]
+        rng = random.Random(spec.seed + 1)
+        deduction = Decimal(0) if spec.sme_reserved else spec.deduction
+        lines = sorted(
+            BidOpening.objects.filter(tender__project=project, valid=True).select_related("bid"),
+            key=lambda ln: (
+                rules.evaluated_price(ln.price_fen, small_or_micro=ln.small_or_micro, deduction_percent=deduction),
+                ln.bid.submitted_at,
+                ln.bid_id,
+            ),
+        )
+        top = evaluation.quality_max(project)
+        members = list(CommitteeMember.objects.filter(project=project).select_related("expert").order_by("id"))
+        waiting = [m for m in members if m.expert == self.staff.demo_expert]
+        waiting += [m for m in members if m not in waiting][: max(0, leave_open - len(waiting))]
+        for member in members:
+            if leave_open and member in waiting:
+                continue
+            scores: dict[int, Decimal | None] = {}
+            for i, line in enumerate(lines):
+                raw = top * (Decimal("0.92") - Decimal("0.1") * i) + Decimal(rng.randint(-50, 50)) / 100
+                scores[line.pk] = min(top, max(Decimal(0), raw)).quantize(Decimal("0.01"))
+            evaluation.score_sheet_submit(project=project, scores=scores, comments={}, actor=member.expert, at=step.at)
+
     def _evaluate(self, step: Step, item: ItemPlan, spec: ProjectSpec | None) -> None:
         assert spec is not None  # noqa: S101
-        bidding.evaluate_lowest_price(project=self.projects[self._key(step)], actor=self._manager(spec), at=step.at)
+        project = self.projects[self._key(step)]
+        if spec.evaluation == EvaluationMethod.SCORING:
+            evaluation.evaluate_scoring(project=project, actor=self._manager(spec), at=step.at)
+        else:
+            bidding.evaluate_lowest_price(project=project, actor=self._manager(spec), at=step.at)
 
     def _award(self, step: Step, item: ItemPlan, spec: ProjectSpec | None) -> None:
         self.awards[self._key(step)] = bidding.award_decide(

@@ -28,6 +28,7 @@ from zhengcai.procurement.models import (
     BidStatus,
     Challenge,
     ChallengeStatus,
+    CommitteeMember,
     Complaint,
     ComplaintStatus,
     Contract,
@@ -164,6 +165,22 @@ def assert_every_stage_present() -> None:
     methods = Counter(Project.objects.values_list("method", flat=True))
     assert methods.most_common(1)[0][0] == Method.OPEN_TENDER
     assert {Method.CONSULTATION, Method.INQUIRY, Method.NEGOTIATION} <= set(methods)
+    # competitive consultation is scored by a committee drawn at random (E-COMMITTEE); the demo expert has a
+    # sheet waiting in an agency project whose other experts are at work
+    consultations = Project.objects.filter(method=Method.CONSULTATION)
+    assert not consultations.exclude(evaluation_method="scoring").exists()
+    scored = BidOpening.objects.filter(tender__project__in=consultations, total_score__isnull=False)
+    assert scored.filter(rank=1).exists()
+    for project in consultations.exclude(status__in=["draft", "tendering", "failed"]):
+        seats = CommitteeMember.objects.filter(project=project)
+        assert seats.count() % 2 == 1
+        assert seats.count() >= 5
+        if project.status != ProjectStatus.OPENED:
+            assert not seats.filter(submitted_at=None).exists()
+    waiting = CommitteeMember.objects.filter(
+        expert__username="expert", submitted_at=None, project__status=ProjectStatus.OPENED
+    )
+    assert waiting.exists()
 
 
 def assert_dates_and_amounts_obey_the_rules() -> None:
