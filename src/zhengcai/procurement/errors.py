@@ -15,3 +15,5 @@ class ProcurementError(StrEnum):
     DOCS_BEFORE_NOTICE = "procurement.docs.before_notice"
     NOTICE_TEXT_REQUIRED = "procurement.notice_text.required"
     CORRECTION_AFTER_DEADLINE = "procurement.correction.after_deadline"
+    SUSPENDED = "procurement.suspended"
+    REASON_REQUIRED = "procurement.reason.required"

@@ -42,7 +42,7 @@ from .models import (
     Project,
     ProjectStatus,
 )
-from .services import local_date, require_manager
+from .services import local_date, require_manager, require_not_suspended
 
 
 class EvaluationError(StrEnum):
@@ -213,6 +213,7 @@ def evaluate_scoring(*, project: Project, actor: Any, at: dt.datetime) -> list[B
     require_manager(actor, project.purchaser, project.agency)
     _require_scoring(project)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.EVALUATED, labels=ProjectStatus)
+    require_not_suspended(project)
     members = list(CommitteeMember.objects.filter(project=project))
     if not members:
         raise ServiceError(EvaluationError.NO_COMMITTEE, "committee", _("Draw the evaluation committee first."))

@@ -186,3 +186,77 @@ class ScoreSheetForm(forms.Form):
 
     def pairs(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
         return [(row, self[f"score_{row.line.pk}"], self[f"comment_{row.line.pk}"]) for row in self.rows]
+
+
+def _date(label: Any) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _text(label: Any, rows: int = 3, required: bool = True) -> forms.CharField:
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class TerminateForm(forms.Form):
+    reason = _text(_("Reason for the termination (published)"))
+
+
+class ContractForm(forms.Form):
+    signed_on = _date(_("Signed on"))
+    payment_days = forms.IntegerField(
+        label=_("Payment term after acceptance (days)"),
+        min_value=1,
+        max_value=365,
+        initial=30,
+        help_text=_("An SME is paid within 30 days; a contract may agree up to 60 (P-SME-30D)."),
+    )
+    advance_yuan = forms.DecimalField(
+        label=_("Advance payment (yuan)"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+
+
+class AcceptanceForm(forms.Form):
+    accepted_on = _date(_("Acceptance date"))
+    passed = forms.BooleanField(label=_("The delivery passed the acceptance"), required=False)
+    note = _text(_("Acceptance note"), required=False)
+
+
+class PaymentForm(forms.Form):
+    amount_yuan = _money(_("Amount (yuan)"))
+    paid_on = _date(_("Paid on"))
+    is_advance = forms.BooleanField(label=_("Advance payment"), required=False)
+
+
+class ChallengeAnswerForm(forms.Form):
+    challenge = forms.IntegerField(widget=forms.HiddenInput)
+    answer = _text(_("Answer"), rows=4)
+
+
+class ChallengeForm(forms.Form):
+    known_on = _date(_("Date you knew of the matter"))
+    text = _text(_("Challenge and its grounds"), rows=6)
+
+
+class ComplaintForm(forms.Form):
+    text = _text(_("Complaint and its grounds"), rows=6)
+
+
+class ComplaintAcceptForm(forms.Form):
+    suspend = forms.BooleanField(label=_("Suspend the procurement while the complaint is handled"), required=False)
+
+
+class ComplaintRejectForm(forms.Form):
+    reason = _text(_("Why the complaint is not admissible"))
+
+
+class ComplaintDecideForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Upheld")), ("no", _("Dismissed"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    affects_result = forms.BooleanField(
+        label=_("It affects the result: the result is void and the procurement is run again (94号令 art. 32)"),
+        required=False,
+    )
+    decision = _text(_("Decision and its reasons (published)"), rows=5)

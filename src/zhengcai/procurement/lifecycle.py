@@ -36,7 +36,7 @@ from .models import (
     Project,
     ProjectStatus,
 )
-from .services import local_date, require_manager
+from .services import local_date, require_manager, require_not_suspended, terminate_locked
 
 SME_SIZES = {EnterpriseSize.MEDIUM, EnterpriseSize.SMALL, EnterpriseSize.MICRO}
 
@@ -83,6 +83,7 @@ def result_publish(*, award: Award, actor: Any, at: dt.datetime) -> Award:
         .get(pk=award.pk)
     )
     require_manager(actor, award.project.purchaser, award.project.agency)
+    require_not_suspended(award.project)
     if award.result_published_at is not None:
         raise ServiceError(LifecycleError.ALREADY, "result_published_at", _("The result notice is already published."))
     award.result_published_at = at
@@ -113,6 +114,7 @@ def contract_sign(
     project = Project.objects.select_for_update(of=("self",)).get(pk=award.project_id)
     require_manager(actor, project.purchaser)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.CONTRACTED, labels=ProjectStatus)
+    require_not_suspended(project)
     supplier = award.winning_bid.supplier
     errors: list[ServiceError] = []
     if err := _check_date(
@@ -384,12 +386,72 @@ def complaint_accept(*, complaint: Complaint, suspend: bool, actor: Any, at: dt.
 
 
 @transaction.atomic
-def complaint_decide(*, complaint: Complaint, upheld: bool, decision: str, actor: Any, at: dt.datetime) -> Complaint:
+def complaint_reject(*, complaint: Complaint, reason: str, actor: Any, at: dt.datetime) -> Complaint:
+    """Not admissible (不予受理), with the reasons, within the 5 WD of C-COMPLAINT-30WD (late is flagged)."""
+    complaint = _locked_complaint(complaint, actor)
+    if complaint.status != ComplaintStatus.SUBMITTED:
+        raise ServiceError(
+            LifecycleError.COMPLAINT_STATE, "status", _("Only a newly submitted complaint can be refused.")
+        )
+    if not reason.strip():
+        raise ServiceError(LifecycleError.TEXT_REQUIRED, "decision", _("Write why the complaint is not admissible."))
+    before = snapshot(complaint)
+    complaint.status = ComplaintStatus.REJECTED
+    complaint.decision = reason.strip()
+    complaint.decided_at = at
+    complaint.save(update_fields=["status", "decision", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="complaint.reject",
+        obj=complaint,
+        before=before,
+        after={**snapshot(complaint), "late": local_date(at) > complaint.admissibility_due},
+        at=at,
+    )
+    return complaint
+
+
+# 94号令 art. 32: an upheld complaint that affects the result ends the procurement, which is run again —
+# before the contract, or revoking a contract not yet performed. After performance only the courts remain.
+UNDONE_BY_COMPLAINT = {
+    ProjectStatus.TENDERING,
+    ProjectStatus.OPENED,
+    ProjectStatus.EVALUATED,
+    ProjectStatus.AWARDED,
+    ProjectStatus.CONTRACTED,
+}
+
+
+@transaction.atomic
+def complaint_decide(
+    *,
+    complaint: Complaint,
+    upheld: bool,
+    decision: str,
+    actor: Any,
+    at: dt.datetime,
+    affects_result: bool = False,
+) -> Complaint:
+    """The decision (published as a notice). Upheld and affecting the result: the result is void and the
+    procurement terminated for a new one (94号令 art. 32) — unless the contract is already being performed."""
     complaint = _locked_complaint(complaint, actor)
     if complaint.status != ComplaintStatus.ACCEPTED:
         raise ServiceError(LifecycleError.COMPLAINT_STATE, "status", _("Accept the complaint before deciding it."))
     if not decision.strip():
         raise ServiceError(LifecycleError.TEXT_REQUIRED, "decision", _("Write the decision and its reasons."))
+    project = Project.objects.select_for_update(of=("self",)).get(pk=complaint.challenge.project_id)
+    contract = Contract.objects.filter(project=project).first()
+    performed = contract is not None and (contract.accepted_on is not None or contract.payments.exists())
+    undo = upheld and affects_result and project.status in UNDONE_BY_COMPLAINT and not performed
+    if upheld and affects_result and not undo:
+        raise ServiceError(
+            LifecycleError.COMPLAINT_STATE,
+            "affects_result",
+            _(
+                "The contract is already being performed: the procurement cannot be undone by the decision "
+                "(94号令 art. 32); record the complaint as upheld without undoing the result."
+            ),
+        )
     before = snapshot(complaint)
     complaint.status = ComplaintStatus.DECIDED
     complaint.upheld = upheld
@@ -398,7 +460,19 @@ def complaint_decide(*, complaint: Complaint, upheld: bool, decision: str, actor
     complaint.suspends_procurement = False
     complaint.save(update_fields=["status", "upheld", "decision", "decided_at", "suspends_procurement"])
     audit_record(
-        actor=actor, action="complaint.decide", obj=complaint, before=before, after=snapshot(complaint), at=at
+        actor=actor,
+        action="complaint.decide",
+        obj=complaint,
+        before=before,
+        after={**snapshot(complaint), "affects_result": affects_result},
+        at=at,
     )
     notices.complaint_decision_notice(complaint, actor=actor, at=at)
+    if undo:
+        terminate_locked(
+            project,
+            "投诉成立且影响采购结果，采购结果无效，责令重新开展采购活动（财政部令第94号第三十二条）",
+            actor=actor,
+            at=at,
+        )
     return complaint

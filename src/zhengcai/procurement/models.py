@@ -76,7 +76,8 @@ PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
     ProjectStatus.OPENED: frozenset({ProjectStatus.EVALUATED, ProjectStatus.FAILED, ProjectStatus.TERMINATED}),
     ProjectStatus.EVALUATED: frozenset({ProjectStatus.AWARDED, ProjectStatus.FAILED, ProjectStatus.TERMINATED}),
     ProjectStatus.AWARDED: frozenset({ProjectStatus.CONTRACTED, ProjectStatus.TERMINATED}),
-    ProjectStatus.CONTRACTED: frozenset({ProjectStatus.COMPLETED}),
+    # TERMINATED from CONTRACTED only when an upheld complaint revokes an unperformed contract (94号令 art. 32)
+    ProjectStatus.CONTRACTED: frozenset({ProjectStatus.COMPLETED, ProjectStatus.TERMINATED}),
 }
 
 
@@ -459,6 +460,13 @@ class Challenge(models.Model):
     def __str__(self) -> str:
         return f"challenge {self.pk} on {self.project.number}"
 
+    @property
+    def answer_late(self) -> bool:
+        """C-CHALLENGE-7WD: answered after the due date, or not answered and past it (flag, not refusal)."""
+        if self.answered_at is not None:
+            return timezone.localtime(self.answered_at).date() > self.answer_due
+        return timezone.localdate() > self.answer_due
+
 
 class ComplaintStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
@@ -492,6 +500,16 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"complaint {self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        """C-COMPLAINT-30WD clocks: admissibility within 5 WD, the decision within 30 WD of acceptance."""
+        today = timezone.localdate()
+        if self.status == ComplaintStatus.SUBMITTED:
+            return today > self.admissibility_due
+        if self.status == ComplaintStatus.ACCEPTED and self.decision_due is not None:
+            return today > self.decision_due
+        return False
 
 
 def _document_path(instance: TenderDocument, filename: str) -> str:

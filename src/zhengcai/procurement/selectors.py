@@ -18,7 +18,10 @@ from . import search
 from .models import (
     Bid,
     BidOpening,
+    Challenge,
     CommitteeMember,
+    Complaint,
+    Contract,
     ExpertScore,
     Intention,
     IntentionStatus,
@@ -224,3 +227,43 @@ def score_sheet_rows(*, member: CommitteeMember) -> list[SheetRow]:
         )
         for line in lines
     ]
+
+
+# --- contracts, challenges and complaints in the back office -------------------------------------------
+
+
+def project_contract(*, project: Project) -> Contract | None:
+    return Contract.objects.filter(project=project).prefetch_related("payments").first()
+
+
+def project_challenges(*, project: Project) -> QuerySet[Challenge]:
+    """A project's challenges with their complaints (public on the project page, C-CHALLENGE-7WD)."""
+    return (
+        Challenge.objects.filter(project=project).select_related("supplier", "complaint").order_by("received_at", "id")
+    )
+
+
+def challenges_for_supplier(*, user: Any) -> QuerySet[Challenge]:
+    """The challenges (and complaints) of the suppliers the user bids for."""
+    scope = user_scope(user=user, perm=P.BID_SUBMIT)
+    qs = Challenge.objects.select_related("project", "supplier", "complaint").order_by("-received_at", "-id")
+    return scope.filter(qs, region_field="supplier__region", organization_field="supplier")
+
+
+def challenge_for_supplier(*, user: Any, pk: int) -> Challenge:
+    return challenges_for_supplier(user=user).get(pk=pk)
+
+
+def complaints_for_bureau(*, user: Any) -> QuerySet[Complaint]:
+    """Complaints about procurements in the reviewer's region (the city bureau sees all), open ones first."""
+    scope = user_scope(user=user, perm=P.COMPLAINT_HANDLE)
+    qs = Complaint.objects.select_related(
+        "challenge__project__purchaser", "challenge__project__region", "challenge__supplier"
+    ).order_by("decided_at", "-submitted_at", "-id")
+    return scope.filter(
+        qs, region_field="challenge__project__region", organization_field="challenge__project__purchaser"
+    )
+
+
+def complaint_for_bureau(*, user: Any, pk: int) -> Complaint:
+    return complaints_for_bureau(user=user).get(pk=pk)

@@ -31,6 +31,7 @@ from .errors import ProcurementError
 from .models import (
     INTENTION_TRANSITIONS,
     PROJECT_TRANSITIONS,
+    Complaint,
     Correction,
     EvaluationMethod,
     Intention,
@@ -51,6 +52,22 @@ def require_manager(actor: Any, *organizations: Organization | None) -> None:
         o is not None and scope_reaches(user=actor, perm=P.PROCUREMENT_MANAGE, organization=o) for o in organizations
     ):
         raise PermissionDenied
+
+
+def require_not_suspended(project: Project) -> None:
+    """C-COMPLAINT-30WD: while the bureau handles a complaint it suspended the procurement for, the
+    procurement does not move on (no opening, evaluation, award, result or contract)."""
+    complaint = Complaint.objects.filter(challenge__project=project, suspends_procurement=True).order_by("id").first()
+    if complaint is not None:
+        raise ServiceError(
+            ProcurementError.SUSPENDED,
+            "status",
+            _(
+                "The finance bureau suspended this procurement while it handles a complaint "
+                "(C-COMPLAINT-30WD); its decision is due {due}."
+            ),
+            due=complaint.decision_due.isoformat() if complaint.decision_due else "",
+        )
 
 
 def tender_key_aad(tender: Tender) -> bytes:
@@ -356,3 +373,49 @@ def tender_correct(*, tender: Tender, text: str, affects_preparation: bool, acto
     release_publish(project_or_intention=tender.project, tags=["tenderAmendment"], at=at)
     notices.correction_notice(correction, actor=actor, at=at)
     return correction
+
+
+# OCDS tag of a termination, by how far the procurement had gone.
+TERMINATION_TAG: dict[str, str] = {
+    ProjectStatus.AWARDED: "awardCancellation",
+    ProjectStatus.CONTRACTED: "contractTermination",
+}
+
+
+def terminate_locked(project: Project, reason: str, *, actor: Any, at: dt.datetime) -> Project:
+    """End a locked project: status, audit, OCDS release and the termination notice with its reason.
+    Bids never opened stay sealed for good."""
+    check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.TERMINATED, labels=ProjectStatus)
+    tag = TERMINATION_TAG.get(project.status, "tenderCancellation")
+    before = snapshot(project)
+    project.status = ProjectStatus.TERMINATED
+    project.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="project.terminate",
+        obj=project,
+        before=before,
+        after={"status": project.status, "reason": reason},
+        at=at,
+    )
+    release_publish(project_or_intention=project, tags=[tag], at=at)
+    notices.termination_notice(project, reason, actor=actor, at=at)
+    return project
+
+
+@transaction.atomic
+def project_terminate(*, project: Project, reason: str, actor: Any, at: dt.datetime) -> Project:
+    """终止公告: the purchaser or its agency ends a procurement before the contract (the need is gone, a
+    serious error in the documents …), giving the reason publicly."""
+    project = Project.objects.select_for_update(of=("self",)).select_related("purchaser", "agency").get(pk=project.pk)
+    require_manager(actor, project.purchaser, project.agency)
+    if project.status == ProjectStatus.CONTRACTED:  # only a complaint decision revokes a contract
+        check_transition(
+            {**PROJECT_TRANSITIONS, ProjectStatus.CONTRACTED: frozenset({ProjectStatus.COMPLETED})},
+            project.status,
+            ProjectStatus.TERMINATED,
+            labels=ProjectStatus,
+        )
+    if not reason.strip():
+        raise ServiceError(ProcurementError.REASON_REQUIRED, "reason", _("Give the reason for the termination."))
+    return terminate_locked(project, reason.strip(), actor=actor, at=at)

@@ -15,6 +15,11 @@ urlpatterns = [
     path("office/projects/new/", office_views.project_new, name="project_new"),
     path("office/projects/<str:number>/", office_views.project_manage, name="manage"),
     path("projects/<str:number>/bid/", office_views.bid, name="bid"),
+    path("projects/<str:number>/challenge/", office_views.challenge_new, name="challenge_new"),
+    path("office/challenges/", office_views.challenges, name="challenges"),
+    path("office/challenges/<int:pk>/complaint/", office_views.complaint_new, name="complaint_new"),
+    path("office/complaints/", office_views.complaints, name="complaints"),
+    path("office/complaints/<int:pk>/", office_views.complaint_handle, name="complaint"),
     path("office/evaluation/", office_views.score_sheets, name="score_sheets"),
     path("office/evaluation/<str:number>/", office_views.score_sheet, name="score_sheet"),
 ]

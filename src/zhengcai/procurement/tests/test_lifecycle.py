@@ -19,6 +19,7 @@ from zhengcai.procurement.lifecycle import (
     challenge_submit,
     complaint_accept,
     complaint_decide,
+    complaint_reject,
     complaint_submit,
     contract_publish,
     contract_sign,
@@ -26,7 +27,7 @@ from zhengcai.procurement.lifecycle import (
     payment_record,
     result_publish,
 )
-from zhengcai.procurement.models import Award, ProjectStatus
+from zhengcai.procurement.models import Award, Contract, Notice, NoticeKind, ProjectStatus
 from zhengcai.procurement.rules import RuleError
 
 from .conftest import OPENING, at
@@ -210,3 +211,162 @@ def test_dates_must_follow_the_events_they_record(awarded: Award, purchaser: Use
             at=at(dt.date(2026, 6, 2)),
         )
     assert exc.value.field == "paid_on"
+
+
+def _accepted_complaint(awarded: Award, bidders: list[Any], purchaser: User, reviewer: User, *, suspend: bool) -> Any:
+    loser_org, loser = bidders[0]
+    challenge = challenge_submit(
+        project=awarded.project,
+        supplier=loser_org,
+        known_on=dt.date(2026, 4, 23),
+        text="质疑评审结果",
+        actor=loser,
+        at=at(dt.date(2026, 4, 24)),
+    )
+    challenge_answer(challenge=challenge, answer="答复", actor=purchaser, at=at(dt.date(2026, 4, 28)))
+    complaint = complaint_submit(challenge=challenge, text="投诉", actor=loser, at=at(dt.date(2026, 5, 11)))
+    return complaint_accept(complaint=complaint, suspend=suspend, actor=reviewer, at=at(dt.date(2026, 5, 12)))
+
+
+def test_C_COMPLAINT_30WD_suspension_stops_the_procurement_until_the_decision(
+    awarded: Award, bidders: list[Any], purchaser: User, role_users: dict[Role, User]
+) -> None:
+    reviewer = role_users[Role.BUREAU_REVIEWER]
+    complaint = _accepted_complaint(awarded, bidders, purchaser, reviewer, suspend=True)
+    with pytest.raises(ServiceError) as exc:
+        result_publish(award=awarded, actor=purchaser, at=at(dt.date(2026, 5, 13)))
+    assert exc.value.code == "procurement.suspended"
+    assert "2026-06-24" in exc.value.message_zh
+    with pytest.raises(ServiceError):
+        contract_sign(award=awarded, signed_on=dt.date(2026, 5, 13), actor=purchaser, at=at(dt.date(2026, 5, 13)))
+    assert not Contract.objects.exists()
+    complaint_decide(complaint=complaint, upheld=False, decision="驳回", actor=reviewer, at=at(dt.date(2026, 5, 20)))
+    result_publish(award=awarded, actor=purchaser, at=at(dt.date(2026, 5, 20)))  # the procurement goes on
+
+
+def test_upheld_complaint_affecting_the_result_terminates_the_procurement(
+    awarded: Award, bidders: list[Any], purchaser: User, role_users: dict[Role, User]
+) -> None:
+    from zhengcai.opendata.models import Release
+
+    reviewer = role_users[Role.BUREAU_REVIEWER]
+    complaint = _accepted_complaint(awarded, bidders, purchaser, reviewer, suspend=True)
+    complaint_decide(
+        complaint=complaint,
+        upheld=True,
+        affects_result=True,
+        decision="投诉成立：评审委员会未按招标文件规定的标准评审。",
+        actor=reviewer,
+        at=at(dt.date(2026, 5, 20)),
+    )
+    project = awarded.project
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.TERMINATED
+    kinds = set(Notice.objects.filter(project=project).values_list("kind", flat=True))
+    assert {NoticeKind.COMPLAINT_DECISION, NoticeKind.TERMINATION} <= kinds
+    termination = Notice.objects.get(project=project, kind=NoticeKind.TERMINATION)
+    assert "第94号第三十二条" in termination.body
+    last = Release.objects.filter(ocid__endswith=project.number).order_by("-id").first()
+    assert last is not None
+    assert last.tags == ["awardCancellation"]
+    assert last.data["tender"]["status"] == "cancelled"
+    with pytest.raises(ServiceError):  # nothing follows a terminated procurement
+        contract_sign(award=awarded, signed_on=dt.date(2026, 5, 21), actor=purchaser, at=at(dt.date(2026, 5, 21)))
+
+
+def test_upheld_complaint_cannot_undo_a_contract_being_performed(
+    awarded: Award, bidders: list[Any], purchaser: User, role_users: dict[Role, User]
+) -> None:
+    reviewer = role_users[Role.BUREAU_REVIEWER]
+    complaint = _accepted_complaint(awarded, bidders, purchaser, reviewer, suspend=False)
+    contract = contract_sign(
+        award=awarded, signed_on=dt.date(2026, 5, 13), actor=purchaser, at=at(dt.date(2026, 5, 13))
+    )
+    acceptance_record(
+        contract=contract,
+        passed=True,
+        accepted_on=dt.date(2026, 5, 25),
+        note="",
+        actor=purchaser,
+        at=at(dt.date(2026, 5, 25)),
+    )
+    with pytest.raises(ServiceError) as exc:
+        complaint_decide(
+            complaint=complaint,
+            upheld=True,
+            affects_result=True,
+            decision="成立",
+            actor=reviewer,
+            at=at(dt.date(2026, 5, 26)),
+        )
+    assert exc.value.field == "affects_result"
+    complaint_decide(
+        complaint=complaint, upheld=True, decision="成立，但合同已履行", actor=reviewer, at=at(dt.date(2026, 5, 26))
+    )
+    awarded.project.refresh_from_db()
+    assert awarded.project.status == ProjectStatus.CONTRACTED
+
+
+def test_C_COMPLAINT_30WD_complaint_not_admissible(
+    awarded: Award, bidders: list[Any], purchaser: User, role_users: dict[Role, User]
+) -> None:
+    loser_org, loser = bidders[0]
+    challenge = challenge_submit(
+        project=awarded.project,
+        supplier=loser_org,
+        known_on=dt.date(2026, 4, 23),
+        text="质疑",
+        actor=loser,
+        at=at(dt.date(2026, 4, 24)),
+    )
+    challenge_answer(challenge=challenge, answer="答复", actor=purchaser, at=at(dt.date(2026, 4, 28)))
+    complaint = complaint_submit(challenge=challenge, text="投诉", actor=loser, at=at(dt.date(2026, 5, 11)))
+    reviewer = role_users[Role.BUREAU_REVIEWER]
+    with pytest.raises(ServiceError) as empty:
+        complaint_reject(complaint=complaint, reason=" ", actor=reviewer, at=at(dt.date(2026, 5, 12)))
+    assert empty.value.field == "decision"
+    complaint = complaint_reject(
+        complaint=complaint, reason="投诉书未提供必要的证明材料。", actor=reviewer, at=at(dt.date(2026, 5, 12))
+    )
+    assert complaint.status == "rejected"
+    with pytest.raises(ServiceError):
+        complaint_accept(complaint=complaint, suspend=False, actor=reviewer, at=at(dt.date(2026, 5, 13)))
+
+
+def test_project_terminate_gives_the_reason_and_bids_stay_sealed(
+    tender: Any, bidders: list[Any], purchaser: User
+) -> None:
+    from zhengcai.procurement.bidding import bid_submit
+    from zhengcai.procurement.models import BidOpening
+    from zhengcai.procurement.services import project_terminate
+
+    org, user = bidders[0]
+    bid_submit(
+        tender=tender,
+        supplier=org,
+        price_fen=150_0000_00,
+        technical_response="响应",
+        actor=user,
+        at=OPENING - dt.timedelta(days=2),
+    )
+    with pytest.raises(ServiceError) as exc:
+        project_terminate(project=tender.project, reason="", actor=purchaser, at=OPENING - dt.timedelta(days=1))
+    assert exc.value.field == "reason"
+    with pytest.raises(PermissionDenied):
+        project_terminate(project=tender.project, reason="不再需要", actor=user, at=OPENING - dt.timedelta(days=1))
+    project = project_terminate(
+        project=tender.project, reason="采购需求发生重大变化", actor=purchaser, at=OPENING - dt.timedelta(days=1)
+    )
+    assert project.status == ProjectStatus.TERMINATED
+    assert "采购需求发生重大变化" in Notice.objects.get(project=project, kind=NoticeKind.TERMINATION).body
+    assert not BidOpening.objects.exists()
+    assert AuditEvent.objects.filter(action="project.terminate").exists()
+
+
+def test_a_signed_contract_is_not_terminated_by_the_purchaser(awarded: Award, purchaser: User) -> None:
+    from zhengcai.procurement.services import project_terminate
+
+    contract_sign(award=awarded, signed_on=dt.date(2026, 5, 6), actor=purchaser, at=at(dt.date(2026, 5, 6)))
+    with pytest.raises(ServiceError) as exc:
+        project_terminate(project=awarded.project, reason="不要了", actor=purchaser, at=at(dt.date(2026, 5, 7)))
+    assert exc.value.code == "core.transition.not_allowed"

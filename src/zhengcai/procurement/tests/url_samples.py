@@ -77,6 +77,29 @@ def ensure_procurement(o: dict[str, Any]) -> dict[str, Any]:
     return o
 
 
+def ensure_complaint(o: dict[str, Any]) -> dict[str, Any]:
+    """A challenge by the sample supplier, answered, and its complaint to the bureau."""
+    if "complaint" in o:
+        return o
+    from zhengcai.procurement.lifecycle import challenge_answer, challenge_submit, complaint_submit
+
+    project = ensure_procurement(o)["project"]
+    bidder = make_user(Role.SUPPLIER_STAFF, o["supplier"], username="matrix_bidder")
+    now = timezone.now()
+    challenge = challenge_submit(
+        project=project,
+        supplier=o["supplier"],
+        known_on=timezone.localtime(now).date(),
+        text="质疑采购文件的资格条件",
+        actor=bidder,
+        at=now,
+    )
+    challenge_answer(challenge=challenge, answer="答复", actor=project.created_by, at=now)
+    o["challenge"] = challenge
+    o["complaint"] = complaint_submit(challenge=challenge, text="投诉", actor=bidder, at=now)
+    return o
+
+
 def _seat(o: dict[str, Any], user: Any) -> str:
     """The sample project's scoring sheet; an expert caller is given a seat so the page answers 200."""
     from zhengcai.accounts.selectors import user_roles
@@ -108,5 +131,14 @@ PROCUREMENT_URL_SAMPLES: dict[str, Any] = {
     "procurement:manage": lambda o, u: _call("GET", f"/office/projects/{ensure_procurement(o)['project'].number}/"),
     "procurement:bid": lambda o, u: _call("GET", f"/projects/{ensure_procurement(o)['project'].number}/bid/"),
     "procurement:score_sheets": lambda o, u: _call("GET", "/office/evaluation/"),
+    "procurement:challenge_new": lambda o, u: _call(
+        "GET", f"/projects/{ensure_procurement(o)['project'].number}/challenge/"
+    ),
+    "procurement:challenges": lambda o, u: _call("GET", "/office/challenges/"),
+    "procurement:complaint_new": lambda o, u: _call(
+        "GET", f"/office/challenges/{ensure_complaint(o)['challenge'].pk}/complaint/"
+    ),
+    "procurement:complaints": lambda o, u: _call("GET", "/office/complaints/"),
+    "procurement:complaint": lambda o, u: _call("GET", f"/office/complaints/{ensure_complaint(o)['complaint'].pk}/"),
     "procurement:score_sheet": lambda o, u: _call("GET", _seat(o, u)),
 }
