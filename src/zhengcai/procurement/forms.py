@@ -226,6 +226,13 @@ class PaymentForm(forms.Form):
     is_advance = forms.BooleanField(label=_("Advance payment"), required=False)
 
 
+class ContractChangeForm(forms.Form):
+    changed_on = _date(_("Changed on"))
+    rationale = _text(_("Reason for the change"))
+    description = _text(_("What changes"))
+    amount_after_yuan = _money(_("Contract amount after the change (yuan)"))
+
+
 class ChallengeAnswerForm(forms.Form):
     challenge = forms.IntegerField(widget=forms.HiddenInput)
     answer = _text(_("Answer"), rows=4)

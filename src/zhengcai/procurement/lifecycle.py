@@ -32,10 +32,12 @@ from .models import (
     Complaint,
     ComplaintStatus,
     Contract,
+    ContractAmendment,
     Payment,
     Project,
     ProjectStatus,
 )
+from .rules import RuleError
 from .services import local_date, require_manager, require_not_suspended, terminate_locked
 
 SME_SIZES = {EnterpriseSize.MEDIUM, EnterpriseSize.SMALL, EnterpriseSize.MICRO}
@@ -215,6 +217,96 @@ def acceptance_record(
     )
     release_publish(project_or_intention=contract.project, tags=["implementation"], at=at)
     return contract
+
+
+@transaction.atomic
+def contract_amend(
+    *,
+    contract: Contract,
+    changed_on: dt.date,
+    rationale: str,
+    description: str,
+    amount_after_fen: int,
+    actor: Any,
+    at: dt.datetime,
+) -> ContractAmendment:
+    """合同变更, published as it is recorded (late when after D-CONTRACT-PUB-2WD's due date, flagged).
+    Additions total at most 10 % of the original amount (CONTRACT-ADD-10PCT, Law art. 49); never below
+    what has been paid."""
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("project__purchaser", "supplier")
+        .get(pk=contract.pk)
+    )
+    require_manager(actor, contract.project.purchaser)
+    if contract.project.status != ProjectStatus.CONTRACTED:
+        raise ServiceError(LifecycleError.ALREADY, "changed_on", _("Only a contract being performed can be changed."))
+    first = contract.amendments.order_by("changed_on", "id").first()
+    original = first.amount_before_fen if first is not None else contract.amount_fen
+    cap = original + rules.contract_addition_cap(original)
+    errors: list[ServiceError] = []
+    if not rationale.strip():
+        errors.append(ServiceError(LifecycleError.TEXT_REQUIRED, "rationale", _("Give the reason for the change.")))
+    if not description.strip():
+        errors.append(ServiceError(LifecycleError.TEXT_REQUIRED, "description", _("Say what changes.")))
+    if err := _check_date(
+        "changed_on",
+        changed_on,
+        not_before=contract.signed_on,
+        not_after=local_date(at),
+        before_what=_("the contract signing"),
+    ):
+        errors.append(err)
+    paid = contract_paid_fen(contract)
+    if amount_after_fen > cap:
+        errors.append(
+            ServiceError(
+                RuleError.CONTRACT_ADDITION,
+                "amount_after_fen",
+                _(
+                    "Additions may total at most {share} of the original amount ¥{original} "
+                    "(CONTRACT-ADD-10PCT, Government Procurement Law art. 49): at most ¥{cap}."
+                ),
+                share="10%",
+                original=rules.fen_to_yuan(original),
+                cap=rules.fen_to_yuan(cap),
+            )
+        )
+    elif amount_after_fen <= 0 or amount_after_fen < paid:
+        errors.append(
+            ServiceError(
+                LifecycleError.AMOUNT,
+                "amount_after_fen",
+                _("The new amount must be more than zero and not below what was paid (¥{paid})."),
+                paid=rules.fen_to_yuan(paid),
+            )
+        )
+    raise_if_any(errors)
+    amendment = ContractAmendment.objects.create(
+        contract=contract,
+        changed_on=changed_on,
+        rationale=rationale.strip(),
+        description=description.strip(),
+        amount_before_fen=contract.amount_fen,
+        amount_after_fen=amount_after_fen,
+        publish_due=rules.contract_publish_due(changed_on),
+        published_at=at,
+        recorded_at=at,
+    )
+    before = snapshot(contract)
+    contract.amount_fen = amount_after_fen
+    contract.save(update_fields=["amount_fen"])
+    audit_record(
+        actor=actor,
+        action="contract.amend",
+        obj=contract,
+        before=before,
+        after={**snapshot(contract), "amendment": amendment.pk, "late": amendment.late},
+        at=at,
+    )
+    release_publish(project_or_intention=contract.project, tags=["contractAmendment"], at=at)
+    notices.contract_change_notice(amendment, actor=actor, at=at)
+    return amendment
 
 
 def contract_paid_fen(contract: Contract) -> int:

@@ -409,6 +409,38 @@ class Contract(models.Model):
         return f"contract {self.project.number}"
 
 
+class ContractAmendment(models.Model):
+    """A change to a signed contract (合同变更 / 补充合同), published within 2 WD (D-CONTRACT-PUB-2WD);
+    additions of the same goods or services total at most 10 % of the original amount (Law art. 49)."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="amendments"
+    )
+    changed_on = models.DateField(_("changed on"))
+    rationale = models.TextField(_("reason for the change"))
+    description = models.TextField(_("what changes"))
+    amount_before_fen = models.BigIntegerField(_("amount before (fen)"))
+    amount_after_fen = models.BigIntegerField(_("amount after (fen)"))
+    publish_due = models.DateField(_("publication due (D-CONTRACT-PUB-2WD)"))
+    published_at = models.DateTimeField(_("published at"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["contract", "changed_on", "id"]
+        verbose_name = _("contract change")
+        verbose_name_plural = _("contract changes")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_after_fen__gt=0), name="procurement_amendment_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of {self.contract_id}"
+
+    @property
+    def late(self) -> bool:
+        return timezone.localtime(self.published_at).date() > self.publish_due
+
+
 class Payment(models.Model):
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="payments"
@@ -578,6 +610,7 @@ class NoticeKind(models.TextChoices):
     TERMINATION = "termination", _("Termination notice")
     RESULT = "result", _("Result notice")
     CONTRACT = "contract", _("Contract notice")
+    CONTRACT_CHANGE = "contract_change", _("Contract change notice")
     COMPLAINT_DECISION = "complaint_decision", _("Complaint decision")
 
 

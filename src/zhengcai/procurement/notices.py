@@ -11,7 +11,18 @@ from django.utils import timezone
 from zhengcai.core.audit import audit_record
 
 from . import rules, search
-from .models import Award, Complaint, Contract, Correction, Intention, Notice, NoticeKind, Project, Tender
+from .models import (
+    Award,
+    Complaint,
+    Contract,
+    ContractAmendment,
+    Correction,
+    Intention,
+    Notice,
+    NoticeKind,
+    Project,
+    Tender,
+)
 
 
 def _publish(
@@ -147,6 +158,27 @@ def result_notice(award: Award, *, actor: Any, at: dt.datetime) -> Notice:
         body=body,
         project=p,
         amount_fen=award.amount_fen,
+        actor=actor,
+        at=at,
+    )
+
+
+def contract_change_notice(amendment: ContractAmendment, *, actor: Any, at: dt.datetime) -> Notice:
+    contract = amendment.contract
+    p = contract.project
+    body = (
+        f"项目编号：{p.number}\n合同名称：{p.title}合同\n甲方（采购人）：{p.purchaser.name}\n"
+        f"乙方（供应商）：{contract.supplier.name}\n变更日期：{amendment.changed_on:%Y年%m月%d日}\n"
+        f"变更原因：{amendment.rationale}\n变更内容：{amendment.description}\n"
+        f"变更前合同金额：{rules.fen_to_yuan(amendment.amount_before_fen)}元\n"
+        f"变更后合同金额：{rules.fen_to_yuan(amendment.amount_after_fen)}元\n"
+    )
+    return _publish(
+        kind=NoticeKind.CONTRACT_CHANGE,
+        title=f"{p.title}合同变更公告",
+        body=body,
+        project=p,
+        amount_fen=amendment.amount_after_fen,
         actor=actor,
         at=at,
     )

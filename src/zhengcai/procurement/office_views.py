@@ -34,6 +34,7 @@ from .forms import (
     ComplaintDecideForm,
     ComplaintForm,
     ComplaintRejectForm,
+    ContractChangeForm,
     ContractForm,
     IntentionForm,
     PaymentForm,
@@ -240,6 +241,19 @@ def _pay(request: HttpRequest, project: Project, d: dict[str, Any], now: dt.date
     return _("Payment recorded.")
 
 
+def _amend(request: HttpRequest, project: Project, d: dict[str, Any], now: dt.datetime) -> str:
+    lifecycle.contract_amend(
+        contract=project.contract,
+        changed_on=d["changed_on"],
+        rationale=d["rationale"],
+        description=d["description"],
+        amount_after_fen=yuan_to_fen(d["amount_after_yuan"]),
+        actor=request.user,
+        at=now,
+    )
+    return _("Contract change recorded and published (D-CONTRACT-PUB-2WD).")
+
+
 def _answer(request: HttpRequest, project: Project, d: dict[str, Any], now: dt.datetime) -> str:
     challenge = project_challenges(project=project).filter(pk=d["challenge"]).first()
     if challenge is None:
@@ -264,6 +278,7 @@ ACTIONS: dict[str, tuple[type[forms.Form] | None, Handler]] = {
     "publish_contract": (None, _publish_contract),
     "acceptance": (AcceptanceForm, _accept),
     "payment": (PaymentForm, _pay),
+    "amend_contract": (ContractChangeForm, _amend),
     "answer_challenge": (ChallengeAnswerForm, _answer),
     "terminate": (TerminateForm, _terminate),
 }
@@ -280,9 +295,14 @@ FORM_NAMES = {
     "sign_contract": "contract_form",
     "acceptance": "acceptance_form",
     "payment": "payment_form",
+    "amend_contract": "change_form",
     "answer_challenge": "answer_form",
     "terminate": "terminate_form",
 }
+
+
+def fen_to_yuan_decimal(contract: Any) -> Decimal | None:
+    return Decimal(contract.amount_fen) / 100 if contract is not None else None
 
 
 def _manage_context(request: HttpRequest, project: Project) -> dict[str, Any]:
@@ -301,6 +321,10 @@ def _manage_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         "contract_form": ContractForm(initial={"signed_on": timezone.localdate()}),
         "acceptance_form": AcceptanceForm(initial={"accepted_on": timezone.localdate(), "passed": True}),
         "payment_form": PaymentForm(initial={"paid_on": timezone.localdate()}),
+        "change_form": ContractChangeForm(
+            initial={"changed_on": timezone.localdate(), "amount_after_yuan": fen_to_yuan_decimal(contract)}
+        ),
+        "amendments": list(contract.amendments.order_by("changed_on", "id")) if contract else [],
         "answer_form": ChallengeAnswerForm(),
         "terminate_form": TerminateForm(),
     }

@@ -63,6 +63,7 @@ class RuleError(StrEnum):
     EVALUATION_METHOD = "procurement.evaluation_method.not_allowed"
     PRICE_WEIGHT = "procurement.price_weight.out_of_range"
     COMMITTEE_SIZE = "procurement.committee.size"
+    CONTRACT_ADDITION = "procurement.contract.addition_over_cap"
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,12 @@ def contract_sign_due(award_notice_on: dt.date) -> dt.date:
 def contract_publish_due(signed_on: dt.date) -> dt.date:
     """D-CONTRACT-PUB-2WD: contract (or its change) published within 2 working days."""
     return calendar.add_working_days(signed_on, 2)
+
+
+def contract_addition_cap(original_fen: int) -> int:
+    """CONTRACT-ADD-10PCT (Government Procurement Law art. 49): supplementary contracts for more of the same
+    goods, works or services total at most 10 % of the original contract amount."""
+    return _percent_of(original_fen, 10)
 
 
 def bid_security_refund_due(trigger_on: dt.date) -> dt.date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -370,3 +371,63 @@ def test_a_signed_contract_is_not_terminated_by_the_purchaser(awarded: Award, pu
     with pytest.raises(ServiceError) as exc:
         project_terminate(project=awarded.project, reason="不要了", actor=purchaser, at=at(dt.date(2026, 5, 7)))
     assert exc.value.code == "core.transition.not_allowed"
+
+
+def test_D_CONTRACT_PUB_2WD_contract_change_published_and_CONTRACT_ADD_10PCT(
+    awarded: Award, purchaser: User, bidders: list[Any]
+) -> None:
+    from zhengcai.opendata.models import Release
+    from zhengcai.procurement.lifecycle import contract_amend
+    from zhengcai.procurement.models import ContractAmendment
+
+    contract = contract_sign(award=awarded, signed_on=dt.date(2026, 5, 6), actor=purchaser, at=at(dt.date(2026, 5, 6)))
+    original = contract.amount_fen  # 170万
+    with pytest.raises(ServiceError) as exc:
+        contract_amend(
+            contract=contract,
+            changed_on=dt.date(2026, 5, 20),
+            rationale="增加 10 套设备",
+            description="追加同型号交互式一体机",
+            amount_after_fen=original + original // 10 + 1,
+            actor=purchaser,
+            at=at(dt.date(2026, 5, 20)),
+        )
+    assert exc.value.field == "amount_after_fen"
+    assert "CONTRACT-ADD-10PCT" in exc.value.message_en
+    with pytest.raises(PermissionDenied):
+        contract_amend(
+            contract=contract,
+            changed_on=dt.date(2026, 5, 20),
+            rationale="x",
+            description="x",
+            amount_after_fen=original,
+            actor=bidders[1][1],
+            at=at(dt.date(2026, 5, 20)),
+        )
+    on_time = contract_amend(
+        contract=contract,
+        changed_on=dt.date(2026, 5, 20),
+        rationale="增加 5 套设备",
+        description="追加同型号交互式一体机 5 套",
+        amount_after_fen=original + original // 20,
+        actor=purchaser,
+        at=at(dt.date(2026, 5, 21)),
+    )
+    assert not on_time.late
+    late = contract_amend(  # the cap counts from the original amount, not the amended one
+        contract=contract,
+        changed_on=dt.date(2026, 5, 22),
+        rationale="再增加 5 套",
+        description="追加 5 套",
+        amount_after_fen=original + original // 10,
+        actor=purchaser,
+        at=at(dt.date(2026, 5, 29)),
+    )
+    assert late.late  # 2 WD after 05-22 is 05-26
+    contract.refresh_from_db()
+    assert contract.amount_fen == original + original // 10
+    assert ContractAmendment.objects.count() == 2
+    assert Notice.objects.filter(project=awarded.project, kind=NoticeKind.CONTRACT_CHANGE).count() == 2
+    release = Release.objects.filter(tags=["contractAmendment"]).order_by("-id").first()
+    assert release is not None
+    assert release.data["contracts"][0]["value"]["amount"] == Decimal(contract.amount_fen) / 100

@@ -155,11 +155,17 @@ def test_after_the_award_contract_acceptance_payment_through_the_manage_page(
         over = client.post(url, {"action": "payment", "amount_yuan": "9999999", "paid_on": "2026-06-10"})
         assert over.status_code == 400
         client.post(url, {"action": "payment", "amount_yuan": "1400000", "paid_on": "2026-06-10"})
+        change = {"action": "amend_contract", "changed_on": "2026-06-10", "rationale": "追加", "description": "追加5套"}
+        over_cap = client.post(url, change | {"amount_yuan": "0", "amount_after_yuan": "1870000.01"})
+        assert over_cap.status_code == 400
+        assert "CONTRACT-ADD-10PCT" in over_cap.content.decode()
+        assert client.post(url, change | {"amount_after_yuan": "1785000"}).status_code == 302
         page = client.get(url).content.decode()
     contract.refresh_from_db()
     assert contract.acceptance_passed
     assert Payment.objects.get().amount_fen == 140_0000_00
-    assert "¥1,400,000.00 / ¥1,700,000.00" in page
+    assert "¥1,400,000.00 / ¥1,785,000.00" in page
+    assert "¥1,700,000.00 → ¥1,785,000.00" in page
 
 
 def test_challenge_complaint_suspension_and_upheld_decision_through_the_pages(
