@@ -59,7 +59,7 @@ def _error(request: HttpRequest, status: int, code: str, zh: str, en: str, field
 
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=400)
+    return api.create_response(request, exc.as_dict(), status=exc.http_status)
 
 
 @api.exception_handler(ValidationError)
@@ -116,11 +116,13 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _register_routers() -> None:
     from zhengcai.accounts.api import router as accounts_router
     from zhengcai.core.api import router as core_router
+    from zhengcai.integrations.api import router as integrations_router
     from zhengcai.organizations.api import router as organizations_router
 
     api.add_router("/", organizations_router)
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
+    api.add_router("/", integrations_router)
 
 
 _register_routers()

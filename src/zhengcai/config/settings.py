@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "zhengcai.accounts",
     "zhengcai.procurement",
     "zhengcai.opendata",
+    "zhengcai.integrations",
     "zhengcai.portal",
     "zhengcai.demo",
 ]

@@ -24,6 +24,8 @@ class CoreError(StrEnum):
 class ServiceError(Exception):
     """A rule was broken: ``code`` is stable, ``field`` names the input, the message names the rule."""
 
+    http_status = 400  # what the JSON API answers
+
     def __init__(self, code: str, field: str | None, message: str | Promise, **params: Any) -> None:
         self.code = str(code)
         self.field = field
@@ -51,6 +53,12 @@ class ServiceError(Exception):
 
     def as_dict(self) -> dict[str, str | None]:
         return {"code": self.code, "field": self.field, "message_zh": self.message_zh, "message_en": self.message_en}
+
+
+class ConflictError(ServiceError):
+    """The request conflicts with the state (a reused idempotency key, a concurrent request): HTTP 409."""
+
+    http_status = 409
 
 
 class ServiceErrorGroup(ServiceError):
