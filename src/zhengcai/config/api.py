@@ -116,13 +116,21 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _register_routers() -> None:
     from zhengcai.accounts.api import router as accounts_router
     from zhengcai.core.api import router as core_router
+    from zhengcai.credit.api import router as credit_router
+    from zhengcai.financing.api import router as financing_router
+    from zhengcai.guarantees.api import router as guarantees_router
     from zhengcai.integrations.api import router as integrations_router
     from zhengcai.organizations.api import router as organizations_router
+    from zhengcai.securities.api import router as securities_router
 
     api.add_router("/", organizations_router)
     api.add_router("/", accounts_router)
     api.add_router("/", core_router)
     api.add_router("/", integrations_router)
+    api.add_router("/", credit_router)
+    api.add_router("/", guarantees_router)
+    api.add_router("/", securities_router)
+    api.add_router("/", financing_router)
 
 
 _register_routers()

@@ -87,6 +87,10 @@ INSTALLED_APPS = [
     "zhengcai.procurement",
     "zhengcai.opendata",
     "zhengcai.integrations",
+    "zhengcai.credit",
+    "zhengcai.guarantees",
+    "zhengcai.securities",
+    "zhengcai.financing",
     "zhengcai.portal",
     "zhengcai.demo",
 ]

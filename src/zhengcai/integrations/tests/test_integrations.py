@@ -138,10 +138,9 @@ def test_api_writes_need_an_idempotency_key_and_replays_write_nothing(
     token = api_token_issue(
         organization=heze["bank"], user=bank_officer, name="核心系统", expires_at=None, actor=bank_officer, at=NOW
     ).plaintext
-    client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     body = {"url": "https://bank.example.invalid/hooks", "events": ["financing.disbursed"]}
-    missing = client.post("/api/v1/webhooks/endpoints", body, content_type="application/json", **auth)
+    missing = client.post("/api/v1/webhooks/endpoints", body, content_type="application/json")
     assert missing.status_code == 400
     assert missing.json()["field"] == "Idempotency-Key"
     assert missing.json()["message_zh"]
@@ -161,7 +160,6 @@ def test_api_writes_need_an_idempotency_key_and_replays_write_nothing(
         body | {"url": "https://elsewhere.example.invalid/"},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k-1",
-        **auth,
     )
     assert other.status_code == 409
     assert other.json()["code"] == "integrations.idempotency.key_reused"
@@ -170,12 +168,11 @@ def test_api_writes_need_an_idempotency_key_and_replays_write_nothing(
         {"url": "ftp://x", "events": []},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k-2",
-        **auth,
     )
     assert bad.status_code == 400
     assert bad.json()["field"] == "url"
     assert not IdempotencyKey.objects.filter(key="k-2").exists()  # a refused write stores nothing
-    listed = client.get("/api/v1/webhooks/endpoints", **auth).json()
+    listed = client.get("/api/v1/webhooks/endpoints").json()
     assert [e["url"] for e in listed] == ["https://bank.example.invalid/hooks"]
 
 

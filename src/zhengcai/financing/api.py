@@ -1,0 +1,5 @@
+"""The financing app's JSON API operations (registered in zhengcai.config.api)."""
+
+from ninja import Router
+
+router = Router(tags=["financing"])
