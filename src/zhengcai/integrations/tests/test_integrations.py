@@ -145,11 +145,11 @@ def test_api_writes_need_an_idempotency_key_and_replays_write_nothing(
     assert missing.json()["field"] == "Idempotency-Key"
     assert missing.json()["message_zh"]
     first = client.post(
-        "/api/v1/webhooks/endpoints", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **auth
+        "/api/v1/webhooks/endpoints", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
     )
     assert first.status_code == 201
     again = client.post(
-        "/api/v1/webhooks/endpoints", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **auth
+        "/api/v1/webhooks/endpoints", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
     )
     assert again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
