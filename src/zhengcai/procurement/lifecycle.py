@@ -309,6 +309,28 @@ def contract_amend(
     return amendment
 
 
+REPAYMENT_ACCOUNT_FIELDS = ("bank_id", "bank_name", "account_name", "account_number", "agreement")
+
+
+@transaction.atomic
+def contract_repayment_account_set(
+    *, contract: Contract, account: dict[str, Any] | None, actor: Any, at: dt.datetime
+) -> Contract:
+    """政采贷: direct the contract's payments to the account the lending bank designated (``account``
+    with REPAYMENT_ACCOUNT_FIELDS), or back to the supplier (``None``) once the loan is repaid. Called by
+    the financing services, which check the bank and the agreement; audited here."""
+    contract = Contract.objects.select_for_update(of=("self",)).get(pk=contract.pk)
+    if account is not None and set(account) != set(REPAYMENT_ACCOUNT_FIELDS):
+        raise ValueError(f"a repayment account has exactly the fields {REPAYMENT_ACCOUNT_FIELDS}")
+    before = snapshot(contract)
+    contract.repayment_account = account
+    contract.save(update_fields=["repayment_account"])
+    audit_record(
+        actor=actor, action="contract.repayment_account", obj=contract, before=before, after=snapshot(contract), at=at
+    )
+    return contract
+
+
 def contract_paid_fen(contract: Contract) -> int:
     return int(contract.payments.aggregate(total=Sum("amount_fen"))["total"] or 0)
 
@@ -329,7 +351,12 @@ def payment_record(
     if amount_fen <= 0 or contract_paid_fen(contract) + amount_fen > contract.amount_fen:
         raise ServiceError(LifecycleError.OVERPAID, "amount_fen", _("Payments cannot exceed the contract amount."))
     payment = Payment.objects.create(
-        contract=contract, amount_fen=amount_fen, paid_on=paid_on, is_advance=is_advance, recorded_at=at
+        contract=contract,
+        amount_fen=amount_fen,
+        paid_on=paid_on,
+        is_advance=is_advance,
+        paid_to_account=contract.repayment_account,  # 政采贷: the bank's designated account, when set
+        recorded_at=at,
     )
     audit_record(actor=actor, action="payment.record", obj=payment, after=snapshot(payment), at=at)
     if contract_paid_fen(contract) == contract.amount_fen:

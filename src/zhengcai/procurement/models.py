@@ -388,6 +388,9 @@ class Contract(models.Model):
     acceptance_passed = models.BooleanField(_("acceptance passed"), null=True, blank=True)
     acceptance_note = models.TextField(_("acceptance note"), blank=True)
     payment_due = models.DateField(_("payment due"), null=True, blank=True)
+    # 政采贷: while a financing agreement is open, the contract's payments go to the account the bank
+    # designated (set and cleared through contract_repayment_account_set by the financing app)
+    repayment_account = models.JSONField(_("designated repayment account"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -448,6 +451,7 @@ class Payment(models.Model):
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     paid_on = models.DateField(_("paid on"))
     is_advance = models.BooleanField(_("advance payment"), default=False)
+    paid_to_account = models.JSONField(_("paid to the designated account"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:

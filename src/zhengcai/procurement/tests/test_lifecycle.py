@@ -431,3 +431,49 @@ def test_D_CONTRACT_PUB_2WD_contract_change_published_and_CONTRACT_ADD_10PCT(
     release = Release.objects.filter(tags=["contractAmendment"]).order_by("-id").first()
     assert release is not None
     assert release.data["contracts"][0]["value"]["amount"] == Decimal(contract.amount_fen) / 100
+
+
+def test_payments_go_to_the_account_the_lending_bank_designated(awarded: Award, purchaser: User) -> None:
+    from zhengcai.procurement.lifecycle import contract_repayment_account_set
+
+    contract = contract_sign(award=awarded, signed_on=dt.date(2026, 5, 6), actor=purchaser, at=at(dt.date(2026, 5, 6)))
+    account = {
+        "bank_id": 1,
+        "bank_name": "中国工商银行菏泽分行",
+        "account_name": "菏泽投标人1有限公司（政采贷还款专户）",
+        "account_number": "1612000000000000001",
+        "agreement": "ZCD-2026-0001",
+    }
+    with pytest.raises(ValueError):  # noqa: PT011 - a programming error, not user input
+        contract_repayment_account_set(
+            contract=contract, account={"bank_name": "x"}, actor="bank", at=at(dt.date(2026, 5, 7))
+        )
+    contract_repayment_account_set(contract=contract, account=account, actor="bank", at=at(dt.date(2026, 5, 7)))
+    contract = acceptance_record(
+        contract=contract,
+        passed=True,
+        accepted_on=dt.date(2026, 5, 20),
+        note="",
+        actor=purchaser,
+        at=at(dt.date(2026, 5, 20)),
+    )
+    payment = payment_record(
+        contract=contract,
+        amount_fen=100_0000_00,
+        paid_on=dt.date(2026, 5, 25),
+        is_advance=False,
+        actor=purchaser,
+        at=at(dt.date(2026, 5, 25)),
+    )
+    assert payment.paid_to_account == account
+    contract_repayment_account_set(contract=contract, account=None, actor="bank", at=at(dt.date(2026, 6, 1)))
+    second = payment_record(
+        contract=contract,
+        amount_fen=10_0000_00,
+        paid_on=dt.date(2026, 6, 2),
+        is_advance=False,
+        actor=purchaser,
+        at=at(dt.date(2026, 6, 2)),
+    )
+    assert second.paid_to_account is None
+    assert AuditEvent.objects.filter(action="contract.repayment_account").count() == 2
