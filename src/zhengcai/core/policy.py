@@ -39,6 +39,7 @@ DEFAULTS: list[PolicyDefault] = [
         dt.date(2017, 10, 1),
         "87号令第47条",
     ),
+    PolicyDefault("S-CAPITAL-COST.rate_percent", "3.0", dt.date(2025, 5, 20), "1年期贷款市场报价利率（LPR）"),
     PolicyDefault("M-THRESHOLDS.open_tender_fen", 400_0000_00, dt.date(2020, 1, 1), "山东省政府集中采购目录及标准"),
     PolicyDefault("S-PERF-10PCT.max_percent", 10, dt.date(2015, 3, 1), "政府采购法实施条例第48条"),
     PolicyDefault("SME-RESERVE-ALL.max_fen", 200_0000_00, dt.date(2021, 1, 1), "财库〔2020〕46号"),

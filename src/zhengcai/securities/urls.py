@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401 - patterns are added as the app grows
+from django.urls import path
+
+from . import views
 
 app_name = "securities"
-urlpatterns: list = []
+urlpatterns = [
+    path("projects/<str:number>/security/", views.bid_security, name="bid_security"),
+    path("office/projects/<str:number>/securities/", views.project_securities, name="project"),
+    path("office/securities/", views.ledger, name="ledger"),
+    path("office/securities/savings/", views.savings, name="savings"),
+]

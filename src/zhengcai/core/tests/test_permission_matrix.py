@@ -87,6 +87,9 @@ URL_SAMPLES: dict[str, Sample] = {
 from zhengcai.procurement.tests.url_samples import PROCUREMENT_URL_SAMPLES  # noqa: E402
 
 URL_SAMPLES.update(PROCUREMENT_URL_SAMPLES)
+from zhengcai.securities.tests.url_samples import SECURITIES_URL_SAMPLES  # noqa: E402
+
+URL_SAMPLES.update(SECURITIES_URL_SAMPLES)
 
 # (url name, role) pairs that the role's permission allows in general but whose sample object
 # lies outside that role's scope, so the answer must be 404.
