@@ -153,6 +153,39 @@ def bid_security_provide(
     return security
 
 
+def _give_back(
+    security: BidSecurity | PerformanceSecurity,
+    *,
+    start: dt.date,
+    refunded_on: dt.date,
+    actor: Any,
+    at: dt.datetime,
+    late: bool,
+) -> None:
+    """Refund the cash or release the guarantee (through the guarantees app), on a date between the
+    trigger and today; audited with whether it was late."""
+    if not start <= refunded_on <= _local(at):
+        raise ServiceError(
+            SecurityError.DATE,
+            "refunded_on",
+            _("The refund date must lie between {start} and today."),
+            start=start.isoformat(),
+        )
+    if security.form == SecurityForm.GUARANTEE:
+        from zhengcai.guarantees.models import Guarantee
+        from zhengcai.guarantees.services import guarantee_release
+
+        guarantee_release(guarantee=Guarantee.objects.get(number=security.reference), actor=actor, at=at)
+    before = snapshot(security)
+    security.status = SecurityStatus.REFUNDED
+    security.refunded_on = refunded_on
+    security.save(update_fields=["status", "refunded_on"])
+    action = "bid_security.refund" if isinstance(security, BidSecurity) else "performance_security.refund"
+    audit_record(
+        actor=actor, action=action, obj=security, before=before, after={**snapshot(security), "late": late}, at=at
+    )
+
+
 @transaction.atomic
 def bid_security_refund(*, security: BidSecurity, refunded_on: dt.date, actor: Any, at: dt.datetime) -> BidSecurity:
     """Refund the cash or release the guarantee once its trigger has happened (S-BID-REFUND-5WD; a refund
@@ -175,30 +208,8 @@ def bid_security_refund(*, security: BidSecurity, refunded_on: dt.date, actor: A
             "refunded_on",
             _("Not refundable yet: refunds follow the award notice, the contract signing or the termination."),
         )
-    if not row.trigger_on <= refunded_on <= _local(at):
-        raise ServiceError(
-            SecurityError.DATE,
-            "refunded_on",
-            _("The refund date must lie between {start} and today."),
-            start=row.trigger_on.isoformat(),
-        )
-    if security.form == SecurityForm.GUARANTEE:
-        from zhengcai.guarantees.models import Guarantee
-        from zhengcai.guarantees.services import guarantee_release
-
-        guarantee_release(guarantee=Guarantee.objects.get(number=security.reference), actor=actor, at=at)
-    before = snapshot(security)
-    security.status = SecurityStatus.REFUNDED
-    security.refunded_on = refunded_on
-    security.save(update_fields=["status", "refunded_on"])
-    audit_record(
-        actor=actor,
-        action="bid_security.refund",
-        obj=security,
-        before=before,
-        after={**snapshot(security), "due": row.refund_due, "late": refunded_on > (row.refund_due or refunded_on)},
-        at=at,
-    )
+    late = row.refund_due is not None and refunded_on > row.refund_due
+    _give_back(security, start=row.trigger_on, refunded_on=refunded_on, actor=actor, at=at, late=late)
     return security
 
 
@@ -293,23 +304,5 @@ def performance_security_refund(
             "refunded_on",
             _("The performance security is returned after the acceptance."),
         )
-    if not contract.accepted_on <= refunded_on <= _local(at):
-        raise ServiceError(
-            SecurityError.DATE,
-            "refunded_on",
-            _("The refund date must lie between {start} and today."),
-            start=contract.accepted_on.isoformat(),
-        )
-    if security.form == SecurityForm.GUARANTEE:
-        from zhengcai.guarantees.models import Guarantee
-        from zhengcai.guarantees.services import guarantee_release
-
-        guarantee_release(guarantee=Guarantee.objects.get(number=security.reference), actor=actor, at=at)
-    before = snapshot(security)
-    security.status = SecurityStatus.REFUNDED
-    security.refunded_on = refunded_on
-    security.save(update_fields=["status", "refunded_on"])
-    audit_record(
-        actor=actor, action="performance_security.refund", obj=security, before=before, after=snapshot(security), at=at
-    )
+    _give_back(security, start=contract.accepted_on, refunded_on=refunded_on, actor=actor, at=at, late=False)
     return security
