@@ -53,6 +53,7 @@ class P(StrEnum):
     BID_SUBMIT = "procurement.bid"  # a supplier's own bids and challenges
     COMPLAINT_HANDLE = "procurement.handle_complaint"  # the finance bureau's complaint decisions
     EVALUATION_SCORE = "procurement.score"  # an expert's own scoring sheets (committee seats only)
+    CREDIT_MANAGE = "credit.manage"  # supplier credit records, imports and the credit policy (bureau, scoped)
 
 
 _MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
@@ -67,10 +68,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.TOKENS_MANAGE,
             P.PROCUREMENT_VIEW_ALL,
             P.COMPLAINT_HANDLE,
+            P.CREDIT_MANAGE,
         }
     ),
     Role.BUREAU_REVIEWER: frozenset(
-        _MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.PROCUREMENT_VIEW_ALL, P.COMPLAINT_HANDLE}
+        _MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.PROCUREMENT_VIEW_ALL, P.COMPLAINT_HANDLE, P.CREDIT_MANAGE}
     ),
     Role.PUBLICITY_EDITOR: frozenset(_MEMBER),
     Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),

@@ -87,6 +87,9 @@ URL_SAMPLES: dict[str, Sample] = {
 from zhengcai.procurement.tests.url_samples import PROCUREMENT_URL_SAMPLES  # noqa: E402
 
 URL_SAMPLES.update(PROCUREMENT_URL_SAMPLES)
+from zhengcai.credit.tests.url_samples import CREDIT_URL_SAMPLES  # noqa: E402
+
+URL_SAMPLES.update(CREDIT_URL_SAMPLES)
 from zhengcai.securities.tests.url_samples import SECURITIES_URL_SAMPLES  # noqa: E402
 
 URL_SAMPLES.update(SECURITIES_URL_SAMPLES)
@@ -195,6 +198,10 @@ def api_operations() -> list[Operation]:
 def _api_path(op: Operation, objects: dict[str, Any]) -> str:
     target = objects["pending2"] if op.path.endswith("/reject") else objects["pending"]
     path = op.path.replace("{org_id}", str(objects["supplier"].pk)).replace("{supplier_id}", str(target.pk))
+    if "{tender_id}" in path:
+        from zhengcai.credit.tests.url_samples import credit_decision_tender
+
+        path = path.replace("{tender_id}", str(credit_decision_tender(objects).pk))
     assert "{" not in path, f"add a sample for the path parameter in {op.path}"
     return "/api/v1" + path
 
