@@ -58,7 +58,6 @@ def _guarantee(number: str, *, kind: str, applicant: Organization, beneficiary: 
     return g
 
 
-@transaction.atomic
 def bid_security_provide(
     *,
     tender: Tender,
@@ -71,18 +70,58 @@ def bid_security_provide(
     paid_on: dt.date | None = None,
 ) -> BidSecurity:
     """Before the deadline: exempt (the credit policy decides, S-CREDIT-EXEMPT), an e-guarantee covering the
-    required amount (it cannot be refused, S-BID-2PCT), or a transfer of exactly the required amount."""
+    required amount (it cannot be refused, S-BID-2PCT), or a transfer of exactly the required amount.
+
+    The exemption decision is made (and kept, whatever it says) before the security is written, so a
+    refusal still leaves the supplier its stored decision and explanation."""
     if not scope_reaches(user=actor, perm=P.BID_SUBMIT, organization=supplier):
         raise PermissionDenied
-    tender = Tender.objects.select_for_update(of=("self",)).select_related("project__purchaser").get(pk=tender.pk)
+    decision = None
+    if form == SecurityForm.EXEMPT:
+        _check_open(tender, at)
+        from zhengcai.credit.services import exemption_decide  # the credit app decides, once per tender
+
+        decision = exemption_decide(supplier=supplier, tender=tender, at=at)
+    return _provide(
+        tender=tender,
+        supplier=supplier,
+        form=form,
+        decision=decision,
+        actor=actor,
+        at=at,
+        reference=reference,
+        amount_fen=amount_fen,
+        paid_on=paid_on,
+    )
+
+
+def _check_open(tender: Tender, at: dt.datetime) -> None:
     project = tender.project
-    required = project.bid_security_fen
-    if required <= 0:
+    if project.bid_security_fen <= 0:
         raise ServiceError(SecurityError.NOT_REQUIRED, "form", _("This procurement asks for no bid security."))
     if project.status != ProjectStatus.TENDERING or at >= tender.deadline:
         raise ServiceError(
             SecurityError.CLOSED, "form", _("Bid security is provided before the bid deadline of an open tender.")
         )
+
+
+@transaction.atomic
+def _provide(
+    *,
+    tender: Tender,
+    supplier: Organization,
+    form: SecurityForm,
+    decision: Any,
+    actor: Any,
+    at: dt.datetime,
+    reference: str,
+    amount_fen: int,
+    paid_on: dt.date | None,
+) -> BidSecurity:
+    tender = Tender.objects.select_for_update(of=("self",)).select_related("project__purchaser").get(pk=tender.pk)
+    project = tender.project
+    required = project.bid_security_fen
+    _check_open(tender, at)
     if BidSecurity.objects.filter(tender=tender, supplier=supplier).exists():
         raise ServiceError(SecurityError.ALREADY, "form", _("Your bid security for this tender is already recorded."))
     security = BidSecurity(
@@ -95,10 +134,7 @@ def bid_security_provide(
         recorded_by=actor,
     )
     if form == SecurityForm.EXEMPT:
-        from zhengcai.credit.services import exemption_decide  # the credit app decides, once per tender
-
-        decision = exemption_decide(supplier=supplier, tender=tender, at=at)
-        if not decision.exempt:
+        if decision is None or not decision.exempt:
             raise ServiceError(
                 SecurityError.NOT_EXEMPT,
                 "form",

@@ -92,10 +92,12 @@ def test_s_bid_refund_5wd_losers_after_the_award_notice_winner_after_the_contrac
     assert early.value.code == "securities.not_refundable"
     notice_day = dt.date(2026, 4, 22)
     result_publish(award=award, actor=purchaser, at=at(notice_day, 9))
-    rows = {r.security.supplier_id: r for r in bid_security_rows(tender_securities(tender=tender), today=notice_day)}
-    winner_row = rows[award.winning_bid.supplier_id]
+    by_supplier = {
+        r.security.supplier_id: r for r in bid_security_rows(tender_securities(tender=tender), today=notice_day)
+    }
+    winner_row = by_supplier[award.winning_bid.supplier_id]
     assert winner_row.trigger_on is None  # the winner's waits for the contract
-    loser_row = rows[loser.supplier_id]
+    loser_row = by_supplier[loser.supplier_id]
     assert loser_row.refund_due == rules.bid_refund_due(notice_day) == dt.date(2026, 4, 29)
     overdue_day = dt.date(2026, 4, 30)
     assert bid_security_rows(tender_securities(tender=tender).filter(pk=loser.pk), today=overdue_day)[0].overdue
@@ -182,3 +184,47 @@ def test_pages_ledger_and_savings_with_their_permissions(
     assert bureau.get("/office/securities/savings/").status_code == 200
     assert supplier.get("/office/securities/savings/").status_code == 403
     assert bureau.get("/api/v1/securities/savings").json()["total"]["count"] == 0
+
+
+def test_s_credit_exempt_clean_supplier_exempt_with_reason_and_counted_as_saving(
+    tender: Any, bidders: list[Any], role_users: dict[Role, User]
+) -> None:
+    org, user = bidders[1]
+    security = bid_security_provide(tender=tender, supplier=org, form=SecurityForm.EXEMPT, actor=user, at=at(PAID, 10))
+    assert security.status == SecurityStatus.NONE
+    assert security.amount_fen == 0
+    assert "免收投标保证金" in security.exemption_explanation
+    savings = capital_savings(user=role_users[Role.BUREAU_ADMIN], today=DEADLINE_ON)
+    assert savings.exempt.count == 1
+    assert savings.total.amount_fen == 3_0000_00
+    assert savings.total.fen_days == 3_0000_00 * (DEADLINE_ON - PAID).days  # held until today: no award yet
+
+
+def test_s_credit_exempt_refused_with_the_record_and_the_decision_is_kept(
+    tender: Any, bidders: list[Any], role_users: dict[Role, User]
+) -> None:
+    from zhengcai.credit.models import ExemptionDecision
+    from zhengcai.credit.services import Entry, credit_record_add
+
+    org, user = bidders[0]
+    credit_record_add(
+        supplier=org,
+        entry=Entry(
+            kind="administrative_penalty",
+            severity="serious",
+            occurred_on=dt.date(2025, 5, 2),
+            expires_on=dt.date(2028, 5, 1),
+            description="提供虚假材料谋取中标",
+            reference="菏市监处罚〔2025〕88号",
+        ),
+        actor=role_users[Role.BUREAU_ADMIN],
+        at=at(PUBLISH_ON),
+    )
+    with pytest.raises(ServiceError) as refused:
+        bid_security_provide(tender=tender, supplier=org, form=SecurityForm.EXEMPT, actor=user, at=at(PAID, 10))
+    assert refused.value.code == "securities.not_exempt"
+    assert "2028-05-01" in refused.value.message_zh
+    assert not BidSecurity.objects.exists()
+    decision = ExemptionDecision.objects.get(supplier=org, tender=tender)
+    assert not decision.exempt  # kept: a later policy or record cannot change it
+    assert transfer(tender, org, user).form == SecurityForm.TRANSFER  # the supplier pays cash instead
