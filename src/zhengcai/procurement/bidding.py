@@ -13,10 +13,10 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from zhengcai.accounts.selectors import scope_reaches
@@ -211,10 +211,119 @@ class OpeningResult:
     failed: bool
 
 
+class _PkOnly:
+    """Stands in for a model of which only ``.pk`` is read (by ``_bid_aad``), so that opening N bids
+    does not build N supplier instances just to name them in the associated data."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
+def _open_bid(tender: Tender, key: crypto.OpeningKey, row: tuple[Any, ...], at: dt.datetime) -> BidOpening:
+    """Decrypt one sealed bid (a ``values_list`` row of ``tender_open``), check it against its receipt hash
+    and return its unsaved opening-record line. Raises ``BidError.TAMPERED`` for any alteration."""
+    bid_id, supplier_id, version, supplier_size, ephemeral_public, nonce, ciphertext, content_hash = row
+    supplier = cast(Organization, _PkOnly(supplier_id))
+    try:
+        content = key.open(crypto.Sealed(ephemeral_public, nonce, ciphertext), aad=_bid_aad(tender, supplier, version))
+    except crypto.SealError as exc:
+        raise ServiceError(
+            BidError.TAMPERED, "bid", _("Bid {bid} fails decryption: it was altered."), bid=bid_id
+        ) from exc
+    if crypto.sha256_hex(content) != content_hash:
+        raise ServiceError(BidError.TAMPERED, "bid", _("Bid {bid} does not match its receipt hash."), bid=bid_id)
+    data = json.loads(content)
+    return BidOpening(
+        bid_id=bid_id,
+        tender=tender,
+        price_fen=int(data["price_fen"]),
+        technical_response=data["technical_response"],
+        small_or_micro=supplier_size in SMALL_OR_MICRO,
+        opened_at=at,
+    )
+
+
+_PER_BID = frozenset({"bid_id", "price_fen", "technical_response", "small_or_micro"})
+
+
+def _shared_values(lines: list[BidOpening], fields: list[Any]) -> dict[str, Any] | None:
+    """The prepared value of each column that is the same on every line (tender, opening time, defaults),
+    or ``None`` when one is not, or is a database-side expression: then only ``bulk_create`` will do."""
+    first = lines[0]
+    shared: dict[str, Any] = {}
+    for field in fields:
+        if field.attname in _PER_BID:
+            continue
+        value = getattr(first, field.attname)
+        if hasattr(value, "as_sql") or any(getattr(line, field.attname) != value for line in lines):
+            return None
+        shared[field.attname] = field.get_db_prep_save(field.pre_save(first, True), connection)
+    return shared
+
+
+def _opening_record_write(lines: list[BidOpening]) -> None:
+    """``bulk_create`` of the opening record without its per-value work (a third of a second for 10,000 lines).
+
+    The lines differ only in what comes from their bids (``_PER_BID``); every other column is
+    prepared once. PostgreSQL takes one ``INSERT … SELECT … FROM unnest(arrays)``; SQLite one
+    prepared statement run per line (``executemany``). Each line gets its id, matched by bid (a bid
+    has one line), and is marked saved, as ``bulk_create`` does; no signal is sent, as with
+    ``bulk_create``. Another backend, or a column that differs between lines, goes through
+    ``bulk_create``. Table and column names come from the model's ``_meta``, values are parameters."""
+    meta = BidOpening._meta
+    fields: list[Any] = [field for field in meta.concrete_fields if not field.primary_key]
+    shared = _shared_values(lines, fields) if lines and connection.vendor in {"postgresql", "sqlite"} else None
+    if shared is None:
+        BidOpening.objects.bulk_create(lines)
+        return
+    qn = connection.ops.quote_name
+    key_fields: list[Any] = [meta.pk, meta.get_field("bid"), meta.get_field("tender")]
+    table, pk, bid, tender = qn(meta.db_table), *(qn(field.column) for field in key_fields)
+    columns = ", ".join(qn(field.column) for field in fields)
+    per_bid = [field for field in fields if field.attname in _PER_BID]
+
+    def prepared(field: Any) -> list[Any]:
+        return [field.get_db_prep_save(getattr(line, field.attname), connection) for line in lines]
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            select = [
+                f"u.{field.attname}" if field.attname in _PER_BID else f"%s::{field.db_type(connection)}"
+                for field in fields
+            ]
+            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in per_bid)
+            names = ", ".join(field.attname for field in per_bid)
+            params = [shared[field.attname] for field in fields if field.attname not in _PER_BID]
+            sql = (
+                f"INSERT INTO {table} ({columns}) SELECT {', '.join(select)} "  # noqa: S608
+                f"FROM unnest({arrays}) AS u({names}) RETURNING {pk}, {bid}"
+            )
+            cursor.execute(sql, [*params, *(prepared(field) for field in per_bid)])
+        else:
+            values = {field.attname: prepared(field) for field in per_bid}
+            rows = [
+                tuple(values[f.attname][i] if f.attname in _PER_BID else shared[f.attname] for f in fields)
+                for i in range(len(lines))
+            ]
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+            cursor.execute(f"SELECT {pk}, {bid} FROM {table} WHERE {tender} = %s", [lines[0].tender_id])  # noqa: S608
+        ids = {bid_id: line_id for line_id, bid_id in cursor.fetchall()}
+    for line in lines:
+        line.pk = ids[line.bid_id]
+        line._state.adding = False
+        line._state.db = connection.alias
+
+
 @transaction.atomic
 def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult:
     """开标 at the deadline: unwrap the opening key, decrypt and check every live bid, write the record.
-    Fewer valid bidders than the method requires fails the procurement (M-MIN-BIDDERS)."""
+    Fewer valid bidders than the method requires fails the procurement (M-MIN-BIDDERS).
+
+    The bids are read as plain rows (no model instance, no supplier join: the associated data needs
+    only the supplier's id) and the opening key is built once for all of them."""
     tender = (
         Tender.objects.select_for_update(of=("self",))
         .select_related("project__purchaser", "project__agency")
@@ -231,37 +340,18 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
         )
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.OPENED, labels=ProjectStatus)
     key = TenderKey.objects.select_for_update(of=("self",)).get(tender=tender)
-    private = crypto.unwrap_private_key(key.wrapped_private_key, aad=tender_key_aad(tender))
+    opening_key = crypto.OpeningKey(crypto.unwrap_private_key(key.wrapped_private_key, aad=tender_key_aad(tender)))
     key.unwrapped_at = at
     key.save(update_fields=["unwrapped_at"])
-    lines = []
-    bids = (
+    rows = (
         Bid.objects.filter(tender=tender, status=BidStatus.SUBMITTED)
-        .select_related("supplier")
         .order_by("submitted_at", "id")
-    )
-    for bid in bids:
-        sealed = crypto.Sealed(bid.ephemeral_public, bid.nonce, bid.ciphertext)
-        try:
-            content = crypto.open_sealed(private, sealed, aad=_bid_aad(tender, bid.supplier, bid.version))
-        except crypto.SealError as exc:
-            raise ServiceError(
-                BidError.TAMPERED, "bid", _("Bid {bid} fails decryption: it was altered."), bid=bid.pk
-            ) from exc
-        if crypto.sha256_hex(content) != bid.content_hash:
-            raise ServiceError(BidError.TAMPERED, "bid", _("Bid {bid} does not match its receipt hash."), bid=bid.pk)
-        data = json.loads(content)
-        lines.append(
-            BidOpening(
-                bid=bid,
-                tender=tender,
-                price_fen=int(data["price_fen"]),
-                technical_response=data["technical_response"],
-                small_or_micro=bid.supplier_size in SMALL_OR_MICRO,
-                opened_at=at,
-            )
+        .values_list(
+            "id", "supplier_id", "version", "supplier_size", "ephemeral_public", "nonce", "ciphertext", "content_hash"
         )
-    BidOpening.objects.bulk_create(lines)
+    )
+    lines = [_open_bid(tender, opening_key, row, at) for row in rows]
+    _opening_record_write(lines)
     before = snapshot(project)
     failed = len(lines) < rules.METHOD_RULES[Method(project.method)].min_bidders
     project.status = ProjectStatus.FAILED if failed else ProjectStatus.OPENED
@@ -279,6 +369,40 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
         reason = f"有效投标人不足{rules.METHOD_RULES[Method(project.method)].min_bidders}家（实际{len(lines)}家）"
         notices.termination_notice(project, reason, actor=actor, at=at)
     return OpeningResult(lines=lines, failed=failed)
+
+
+def _ranks_write(lines: list[BidOpening]) -> None:
+    """Write ``evaluated_price_fen`` and ``rank`` of every line in one pass.
+
+    ``bulk_update`` builds a ``CASE WHEN id = … THEN …`` per row and field, which costs seconds for
+    10,000 lines (mostly in Python, compiling the expressions). PostgreSQL takes one ``UPDATE … FROM
+    unnest(arrays)``; SQLite one prepared statement run per row (``executemany``, in C). Other backends
+    keep ``bulk_update``. Table and column names come from the model's ``_meta``, values are parameters."""
+    if connection.vendor not in {"postgresql", "sqlite"}:
+        BidOpening.objects.bulk_update(lines, ["evaluated_price_fen", "rank"], batch_size=500)
+        return
+    meta = BidOpening._meta
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    fields: list[Any] = [meta.get_field("evaluated_price_fen"), meta.get_field("rank"), meta.pk]
+    price, rank, pk = (qn(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            price_t, rank_t, pk_t = (field.db_type(connection).split("(")[0] for field in fields)
+            sql = (
+                f"UPDATE {table} SET {price} = v.price, {rank} = v.rank "  # noqa: S608
+                f"FROM unnest(%s::{price_t}[], %s::{rank_t}[], %s::{pk_t}[]) AS v(price, rank, pk) "
+                f"WHERE {table}.{pk} = v.pk"
+            )
+            columns: list[list[int | None]] = [
+                [ln.evaluated_price_fen for ln in lines],
+                [ln.rank for ln in lines],
+                [ln.pk for ln in lines],
+            ]
+            cursor.execute(sql, columns)
+        else:
+            sql = f"UPDATE {table} SET {price} = %s, {rank} = %s WHERE {pk} = %s"  # noqa: S608
+            cursor.executemany(sql, [(ln.evaluated_price_fen, ln.rank, ln.pk) for ln in lines])
 
 
 @transaction.atomic
@@ -301,7 +425,7 @@ def evaluate_lowest_price(*, project: Project, actor: Any, at: dt.datetime) -> l
     lines.sort(key=lambda ln: (ln.evaluated_price_fen, ln.bid.submitted_at, ln.bid_id))
     for rank, line in enumerate(lines, start=1):
         line.rank = rank
-    BidOpening.objects.bulk_update(lines, ["evaluated_price_fen", "rank"], batch_size=500)
+    _ranks_write(lines)
     before = snapshot(project)
     project.status = ProjectStatus.EVALUATED
     project.save(update_fields=["status"])
