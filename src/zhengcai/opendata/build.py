@@ -77,6 +77,11 @@ TENDER_STATUS: dict[str, str] = {
     ProjectStatus.FAILED: "unsuccessful",
     ProjectStatus.TERMINATED: "cancelled",
 }
+# OCDS contract status: "terminated" is a contract that ran its course; "cancelled" one revoked before it.
+CONTRACT_STATUS: dict[str, str] = {
+    ProjectStatus.COMPLETED: "terminated",
+    ProjectStatus.TERMINATED: "cancelled",
+}
 DOCUMENT_TYPE: dict[str, str] = {
     TenderDocument.Kind.TENDER_DOCUMENTS: "biddingDocuments",
     TenderDocument.Kind.CLARIFICATION: "clarifications",
@@ -444,7 +449,11 @@ def _award(project: Project, award: Award, parties: _Parties, contract: Contract
     return {
         "id": f"award-{award.pk}",
         "title": f"{project.title} 中标（成交）结果",
-        "status": "active" if award.result_published_at is not None else "pending",
+        "status": "cancelled"  # voided with the procurement (an upheld complaint, 94号令 art. 32)
+        if project.status == ProjectStatus.TERMINATED
+        else "active"
+        if award.result_published_at is not None
+        else "pending",
         "date": when(award.determined_at),
         "value": money(award.amount_fen),
         "suppliers": [org_ref(supplier)],
@@ -497,10 +506,20 @@ def _contract(project: Project, contract: Contract, parties: _Parties) -> dict[s
         "id": f"contract-{contract.pk}",
         "awardID": f"award-{contract.award_id}",
         "title": f"{project.title} 政府采购合同",
-        "status": "terminated" if project.status == ProjectStatus.COMPLETED else "active",
+        "status": CONTRACT_STATUS.get(project.status, "active"),
         "value": money(contract.amount_fen),
         "dateSigned": day(contract.signed_on),
         "documents": documents,
+        "amendments": [
+            {
+                "id": f"contract-change-{a.pk}",
+                "date": when(a.published_at),
+                "rationale": a.rationale,
+                "description": f"{a.description}（合同金额 {fen_to_yuan(a.amount_before_fen)} → "
+                f"{fen_to_yuan(a.amount_after_fen)} 元）",
+            }
+            for a in contract.amendments.order_by("changed_on", "id")
+        ],
         "implementation": {
             "milestones": milestones,
             "transactions": [

@@ -42,7 +42,7 @@ from .models import (
     TenderKey,
 )
 from .rules import Method
-from .services import local_date, require_manager, tender_key_aad
+from .services import local_date, require_manager, require_not_suspended, tender_key_aad
 
 
 class BidError(StrEnum):
@@ -56,6 +56,7 @@ class BidError(StrEnum):
     NOT_WITHDRAWABLE = "procurement.bid.not_withdrawable"
     NO_VALID_BID = "procurement.evaluation.no_valid_bid"
     SME_RESERVED = "procurement.bid.sme_reserved"
+    SCORED = "procurement.evaluation.scored"
 
 
 SMALL_OR_MICRO = {EnterpriseSize.SMALL, EnterpriseSize.MICRO}
@@ -331,6 +332,7 @@ def tender_open(*, tender: Tender, actor: Any, at: dt.datetime) -> OpeningResult
     )
     project = tender.project
     require_manager(actor, project.purchaser, project.agency)
+    require_not_suspended(project)
     if at < tender.deadline:
         raise ServiceError(
             BidError.TOO_EARLY_TO_OPEN,
@@ -412,8 +414,13 @@ def evaluate_lowest_price(*, project: Project, actor: Any, at: dt.datetime) -> l
     project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
     require_manager(actor, project.purchaser, project.agency)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.EVALUATED, labels=ProjectStatus)
+    require_not_suspended(project)
     if project.evaluation_method != EvaluationMethod.LOWEST_PRICE:
-        raise PermissionDenied  # comprehensive scoring goes through the experts' scoring sheets
+        raise ServiceError(
+            BidError.SCORED,
+            "evaluation_method",
+            _("This project is evaluated by comprehensive scoring: the committee's scoring sheets rank the bids."),
+        )
     deduction = Decimal(0) if project.sme_reserved else project.sme_deduction_percent
     lines = list(BidOpening.objects.filter(tender__project=project, valid=True).select_related("bid"))
     if not lines:
@@ -449,6 +456,7 @@ def award_decide(*, project: Project, actor: Any, at: dt.datetime) -> Award:
     project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
     require_manager(actor, project.purchaser)
     check_transition(PROJECT_TRANSITIONS, project.status, ProjectStatus.AWARDED, labels=ProjectStatus)
+    require_not_suspended(project)
     winner = BidOpening.objects.filter(tender__project=project, rank=1).select_related("bid").first()
     if winner is None:
         raise ServiceError(BidError.NO_VALID_BID, "bids", _("There is no ranked bid to award."))

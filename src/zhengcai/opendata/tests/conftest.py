@@ -26,6 +26,7 @@ from zhengcai.procurement.documents import tender_document_upload
 from zhengcai.procurement.lifecycle import (
     acceptance_record,
     challenge_submit,
+    contract_amend,
     contract_publish,
     contract_sign,
     payment_record,
@@ -100,6 +101,16 @@ def lifecycle(
         award=award, signed_on=dt.date(2026, 5, 6), advance_payment_fen=0, actor=purchaser, at=at(dt.date(2026, 5, 6))
     )
     contract_publish(contract=contract, actor=purchaser, at=at(dt.date(2026, 5, 7)))
+    contract_amend(  # D-CONTRACT-PUB-2WD: a change, published as recorded (contractAmendment)
+        contract=contract,
+        changed_on=dt.date(2026, 5, 20),
+        rationale="追加 2 套",
+        description="追加同型号设备 2 套",
+        amount_after_fen=contract.amount_fen + contract.amount_fen // 20,
+        actor=purchaser,
+        at=at(dt.date(2026, 5, 21)),
+    )
+    contract.refresh_from_db()
     loser_org, loser = bidders[0]
     challenge_submit(
         project=tender.project,

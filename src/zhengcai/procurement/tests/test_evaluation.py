@@ -311,8 +311,9 @@ def test_no_scoring_before_the_opening_and_no_ranking_with_sheets_missing(
         evaluate_scoring(project=project, actor=purchaser, at=OPENING)
     assert pending.value.code == "procurement.evaluation.sheets_pending"
     assert "5" in pending.value.message_en
-    with pytest.raises(PermissionDenied):  # and the lowest-price path refuses a scoring project
+    with pytest.raises(ServiceError) as lowest:  # and the lowest-price path refuses a scoring project
         evaluate_lowest_price(project=project, actor=purchaser, at=OPENING)
+    assert lowest.value.code == "procurement.evaluation.scored"
 
 
 def test_result_notice_shows_total_score_and_the_experts(

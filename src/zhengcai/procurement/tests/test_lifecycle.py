@@ -271,6 +271,7 @@ def test_upheld_complaint_affecting_the_result_terminates_the_procurement(
     assert last is not None
     assert last.tags == ["awardCancellation"]
     assert last.data["tender"]["status"] == "cancelled"
+    assert last.data["awards"][0]["status"] == "cancelled"
     with pytest.raises(ServiceError):  # nothing follows a terminated procurement
         contract_sign(award=awarded, signed_on=dt.date(2026, 5, 21), actor=purchaser, at=at(dt.date(2026, 5, 21)))
 
@@ -431,6 +432,7 @@ def test_D_CONTRACT_PUB_2WD_contract_change_published_and_CONTRACT_ADD_10PCT(
     release = Release.objects.filter(tags=["contractAmendment"]).order_by("-id").first()
     assert release is not None
     assert release.data["contracts"][0]["value"]["amount"] == Decimal(contract.amount_fen) / 100
+    assert [a["rationale"] for a in release.data["contracts"][0]["amendments"]] == ["增加 5 套设备", "再增加 5 套"]
 
 
 def test_payments_go_to_the_account_the_lending_bank_designated(awarded: Award, purchaser: User) -> None:
@@ -477,3 +479,27 @@ def test_payments_go_to_the_account_the_lending_bank_designated(awarded: Award, 
     )
     assert second.paid_to_account is None
     assert AuditEvent.objects.filter(action="contract.repayment_account").count() == 2
+
+
+def test_C_COMPLAINT_30WD_suspension_also_stops_the_opening(
+    tender: Any, bidders: list[Any], purchaser: User, role_users: dict[Role, User]
+) -> None:
+    from zhengcai.procurement.bidding import tender_open
+
+    org, user = bidders[0]
+    challenge = challenge_submit(
+        project=tender.project,
+        supplier=org,
+        known_on=dt.date(2026, 4, 2),
+        text="资格条件排斥中小企业",
+        actor=user,
+        at=at(dt.date(2026, 4, 3)),
+    )
+    challenge_answer(challenge=challenge, answer="不存在排斥", actor=purchaser, at=at(dt.date(2026, 4, 7)))
+    complaint = complaint_submit(challenge=challenge, text="投诉", actor=user, at=at(dt.date(2026, 4, 8)))
+    complaint_accept(
+        complaint=complaint, suspend=True, actor=role_users[Role.BUREAU_REVIEWER], at=at(dt.date(2026, 4, 9))
+    )
+    with pytest.raises(ServiceError) as exc:
+        tender_open(tender=tender, actor=purchaser, at=OPENING)
+    assert exc.value.code == "procurement.suspended"
