@@ -292,3 +292,5 @@ LOGGING = {
 ZC_ADMIN_PATH = os.environ.get("ZC_ADMIN_PATH", "operator/")  # Django admin for platform operators (is_staff)
 # OCDS: ocid = prefix + "-" + project number. Register the prefix with the Open Contracting Partnership.
 ZC_OCID_PREFIX = os.environ.get("ZC_OCID_PREFIX", "ocds-zc0000")
+# The portal's public address, printed in QR codes and documents (e.g. https://zfcg.czj.heze.gov.cn).
+ZC_PUBLIC_URL = os.environ.get("ZC_PUBLIC_URL", "http://127.0.0.1:8000")

@@ -53,6 +53,11 @@ class P(StrEnum):
     BID_SUBMIT = "procurement.bid"  # a supplier's own bids and challenges
     COMPLAINT_HANDLE = "procurement.handle_complaint"  # the finance bureau's complaint decisions
     EVALUATION_SCORE = "procurement.score"  # an expert's own scoring sheets (committee seats only)
+    GUARANTEE_ISSUE = "guarantees.issue"  # a bank's or guarantor's own letters of guarantee and signing keys
+    GUARANTEE_VIEW = "guarantees.view"  # letters of guarantee one issued, applied for or benefits from (or supervises)
+    FINANCING_APPLY = "financing.apply"  # 政采贷: a supplier's own financing applications and consents
+    FINANCING_LEND = "financing.lend"  # 政采贷: a bank's products, quotes, approvals, disbursements (own bank)
+    FINANCING_VIEW_ALL = "financing.view_all"  # 政采贷 totals and applications in the bureau's scope
     CREDIT_MANAGE = "credit.manage"  # supplier credit records, imports and the credit policy (bureau, scoped)
 
 
@@ -69,19 +74,32 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.PROCUREMENT_VIEW_ALL,
             P.COMPLAINT_HANDLE,
             P.CREDIT_MANAGE,
+            P.FINANCING_VIEW_ALL,
+            P.GUARANTEE_VIEW,
         }
     ),
     Role.BUREAU_REVIEWER: frozenset(
-        _MEMBER | {P.SUPPLIER_REVIEW, P.ORG_VIEW_ALL, P.PROCUREMENT_VIEW_ALL, P.COMPLAINT_HANDLE, P.CREDIT_MANAGE}
+        _MEMBER
+        | {
+            P.SUPPLIER_REVIEW,
+            P.ORG_VIEW_ALL,
+            P.PROCUREMENT_VIEW_ALL,
+            P.COMPLAINT_HANDLE,
+            P.CREDIT_MANAGE,
+            P.FINANCING_VIEW_ALL,
+            P.GUARANTEE_VIEW,
+        }
     ),
     Role.PUBLICITY_EDITOR: frozenset(_MEMBER),
-    Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),
-    Role.AGENCY_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE}),
-    Role.SUPPLIER_STAFF: frozenset(_MEMBER | {P.BID_SUBMIT}),
-    Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
-    Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE}),
+    Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW}),
+    Role.AGENCY_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW}),
+    Role.SUPPLIER_STAFF: frozenset(_MEMBER | {P.BID_SUBMIT, P.FINANCING_APPLY, P.GUARANTEE_VIEW}),
+    Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE, P.FINANCING_LEND, P.GUARANTEE_ISSUE, P.GUARANTEE_VIEW}),
+    Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE, P.GUARANTEE_ISSUE, P.GUARANTEE_VIEW}),
     Role.EVALUATION_EXPERT: frozenset(_MEMBER | {P.EVALUATION_SCORE}),
-    Role.AUDITOR: frozenset(_MEMBER | {P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.PROCUREMENT_VIEW_ALL}),
+    Role.AUDITOR: frozenset(
+        _MEMBER | {P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.PROCUREMENT_VIEW_ALL, P.FINANCING_VIEW_ALL, P.GUARANTEE_VIEW}
+    ),
 }
 
 # Which organization kinds may hold which roles (enforced when a membership is created).

@@ -87,12 +87,22 @@ URL_SAMPLES: dict[str, Sample] = {
 from zhengcai.procurement.tests.url_samples import PROCUREMENT_URL_SAMPLES  # noqa: E402
 
 URL_SAMPLES.update(PROCUREMENT_URL_SAMPLES)
+from zhengcai.financing.tests import url_samples as financing_samples  # noqa: E402
+
+URL_SAMPLES.update(financing_samples.FINANCING_URL_SAMPLES)
 from zhengcai.credit.tests.url_samples import CREDIT_URL_SAMPLES  # noqa: E402
 
 URL_SAMPLES.update(CREDIT_URL_SAMPLES)
 from zhengcai.securities.tests.url_samples import SECURITIES_URL_SAMPLES  # noqa: E402
 
 URL_SAMPLES.update(SECURITIES_URL_SAMPLES)
+from zhengcai.guarantees.tests.url_samples import (  # noqa: E402
+    GUARANTEE_API_BODIES,
+    GUARANTEE_URL_SAMPLES,
+    guarantee_api_query,
+)
+
+URL_SAMPLES.update(GUARANTEE_URL_SAMPLES)
 
 # (url name, role) pairs that the role's permission allows in general but whose sample object
 # lies outside that role's scope, so the answer must be 404.
@@ -202,6 +212,8 @@ def _api_path(op: Operation, objects: dict[str, Any]) -> str:
         from zhengcai.credit.tests.url_samples import credit_decision_tender
 
         path = path.replace("{tender_id}", str(credit_decision_tender(objects).pk))
+    path = financing_samples.financing_api_path(path, op.path, objects)
+    path += guarantee_api_query(op.path, objects)
     assert "{" not in path, f"add a sample for the path parameter in {op.path}"
     return "/api/v1" + path
 
@@ -210,11 +222,18 @@ def _api_path(op: Operation, objects: dict[str, Any]) -> str:
 API_POST_BODIES: dict[str, dict[str, Any]] = {
     "/webhooks/endpoints": {"url": "https://bank.example.invalid/zhengcai/webhooks", "events": []},
 }
+API_POST_BODIES.update(financing_samples.FINANCING_API_POST_BODIES)
+# Bodies built for the calling user (objects, user), e.g. a guarantee issued by the caller's own institution.
+API_POST_BODY_BUILDERS: dict[str, Callable[[dict[str, Any], User | None], dict[str, Any]]] = dict(GUARANTEE_API_BODIES)
 
 
-def _api_post(client: Client, op: Operation, path: str) -> Any:
+def _api_post(client: Client, op: Operation, path: str, objects: Any = None, user: User | None = None) -> Any:
     body = API_POST_BODIES.get(op.path, {"note": "资料不全"})
-    return client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"matrix-{op.path}")
+    if op.path in API_POST_BODY_BUILDERS:
+        body = API_POST_BODY_BUILDERS[op.path](objects, user)
+    extra: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": f"matrix-{op.path}"}
+    extra.update(financing_samples.financing_api_headers(op.path, path, body))  # the inbound webhook is signed
+    return client.post(path, body, content_type="application/json", **extra)
 
 
 def test_api_operations_are_all_in_the_openapi_document(client: Client) -> None:
@@ -230,7 +249,7 @@ def test_role_matrix_api(role: Role, role_users: dict[Role, User], objects: dict
         client = Client()
         client.force_login(role_users[role])
         path = _api_path(op, objects)
-        response = _api_post(client, op, path) if op.method == "POST" else client.get(path)
+        response = _api_post(client, op, path, objects, role_users[role]) if op.method == "POST" else client.get(path)
         if role_allows(role, op.perm):
             assert 200 <= response.status_code < 300, (op, role, response.status_code, response.content[:200])
         else:
@@ -242,7 +261,7 @@ def test_anonymous_matrix_api(objects: dict[str, Any]) -> None:
     for op in api_operations():
         path = _api_path(op, objects)
         client = Client()
-        response = _api_post(client, op, path) if op.method == "POST" else client.get(path)
+        response = _api_post(client, op, path, objects) if op.method == "POST" else client.get(path)
         if op.perm is P.PUBLIC:
             assert response.status_code == 200, op
         else:

@@ -106,11 +106,11 @@ def test_s_bid_refund_5wd_losers_after_the_award_notice_winner_after_the_contrac
     assert refunded.late
     assert not refunded.overdue
     contract_sign(award=award, signed_on=dt.date(2026, 5, 6), actor=purchaser, at=at(dt.date(2026, 5, 6)))
-    rows = {
+    after = {
         r.security.supplier_id: r
         for r in bid_security_rows(tender_securities(tender=tender), today=dt.date(2026, 5, 6))
     }
-    assert rows[award.winning_bid.supplier_id].refund_due == dt.date(2026, 5, 12)  # Sat 05-09 is a make-up workday
+    assert after[award.winning_bid.supplier_id].refund_due == dt.date(2026, 5, 12)  # Sat 05-09 is a make-up workday
 
 
 def test_s_perf_10pct_performance_security_cap_and_return_after_acceptance(

@@ -19,7 +19,10 @@ from zhengcai.accounts.models import User
 from zhengcai.accounts.services import membership_create, user_create
 from zhengcai.core.permissions import Role
 from zhengcai.demo import data
-from zhengcai.demo.procurement_plan import INTENTION_ONLY
+from zhengcai.demo.credit_seed import seed_credit
+from zhengcai.demo.financing_seed import seed_financing
+from zhengcai.demo.guarantees_seed import seed_guarantees
+from zhengcai.demo.procurement_plan import INTENTION_ONLY, NOW
 from zhengcai.demo.procurement_seed import PROJECTS, seed_procurement
 from zhengcai.organizations.models import Organization, OrganizationKind, Region
 from zhengcai.organizations.regions import BUREAU_DEPARTMENTS, DISTRICTS_AND_COUNTIES, HEZE
@@ -105,6 +108,10 @@ class Command(BaseCommand):
         if report is None:
             for _, register in pending:
                 register()  # each skips a registration already made
+        for label, seed in (("credit", seed_credit), ("guarantees", seed_guarantees), ("financing", seed_financing)):
+            added = seed(actor=ACTOR, at=NOW)
+            summary = ", ".join(f"{k}={v}" for k, v in added.items()) if added else "already present: nothing added"
+            self.stdout.write(self.style.SUCCESS(f"{label.capitalize()}: {summary}"))
         counts = {k: Organization.objects.filter(kind=k).count() for k in OrganizationKind.values}
         self.stdout.write(
             self.style.SUCCESS("Heze demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
