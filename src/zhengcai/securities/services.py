@@ -36,18 +36,19 @@ def _local(moment: dt.datetime) -> dt.date:
 def _guarantee(number: str, *, kind: str, applicant: Organization, beneficiary: Organization, at: dt.datetime) -> Any:
     """A valid e-guarantee of this kind, applicant and beneficiary (the guarantees app verifies the signature,
     the issuer's key, the dates and the status)."""
-    from zhengcai.guarantees.services import guarantee_verify  # the guarantees app builds on procurement
+    from zhengcai.guarantees.models import Guarantee  # the guarantees app builds on procurement
+    from zhengcai.guarantees.services import guarantee_verify
 
     result = guarantee_verify(number=number.strip(), at=at)
-    if not result.valid or result.guarantee is None:
+    if not result.valid:
         raise ServiceError(
             SecurityError.GUARANTEE_INVALID,
             "reference",
             _("The letter of guarantee {number} does not verify: {problems}"),
             number=number,
-            problems="; ".join(str(p) for p in result.problems) or "—",
+            problems="; ".join(f"{p.message_zh} / {p.message_en}" for p in result.problems) or "—",
         )
-    g = result.guarantee
+    g = Guarantee.objects.get(number=result.number or number.strip())
     if g.kind != kind or g.applicant_id != applicant.pk or g.beneficiary_id != beneficiary.pk:
         raise ServiceError(
             SecurityError.GUARANTEE_MISMATCH,
@@ -162,7 +163,7 @@ def _provide(
             )
         from zhengcai.guarantees.services import guarantee_accept
 
-        guarantee_accept(guarantee=guarantee, actor=actor, at=at)
+        guarantee_accept(guarantee=guarantee, actor=actor, at=at, presented_by_applicant=True)
         security.amount_fen = guarantee.amount_fen
         security.reference = guarantee.number
     else:

@@ -228,3 +228,54 @@ def test_s_credit_exempt_refused_with_the_record_and_the_decision_is_kept(
     decision = ExemptionDecision.objects.get(supplier=org, tender=tender)
     assert not decision.exempt  # kept: a later policy or record cannot change it
     assert transfer(tender, org, user).form == SecurityForm.TRANSFER  # the supplier pays cash instead
+
+
+def test_s_bid_2pct_an_e_guarantee_replaces_cash_and_cannot_be_refused(
+    tender: Any, bidders: list[Any], role_users: dict[Role, User], heze: dict[str, Any]
+) -> None:
+    from zhengcai.guarantees.models import Guarantee
+    from zhengcai.guarantees.services import guarantee_issue, issuer_key_generate
+
+    org, user = bidders[0]
+    guarantor = role_users[Role.GUARANTOR_OFFICER]
+    issuer_key_generate(institution=heze["guarantor"], actor=guarantor, at=at(PUBLISH_ON))
+    issue = {
+        "issuer": heze["guarantor"],
+        "kind": "bid",
+        "project": tender.project,
+        "applicant": org,
+        "valid_from": PUBLISH_ON,
+        "valid_until": DEADLINE_ON + dt.timedelta(days=90),
+        "actor": guarantor,
+        "at": at(PAID, 9),
+    }
+    small = guarantee_issue(amount_fen=2_0000_00, **issue)
+    with pytest.raises(ServiceError) as short:
+        bid_security_provide(
+            tender=tender,
+            supplier=org,
+            form=SecurityForm.GUARANTEE,
+            reference=small.number,
+            actor=user,
+            at=at(PAID, 10),
+        )
+    assert short.value.field == "reference"
+    with pytest.raises(ServiceError) as forged:
+        bid_security_provide(
+            tender=tender,
+            supplier=org,
+            form=SecurityForm.GUARANTEE,
+            reference="HZBH-FORGED-1",
+            actor=user,
+            at=at(PAID, 10),
+        )
+    assert forged.value.code == "securities.guarantee.invalid"
+    good = guarantee_issue(amount_fen=3_0000_00, **issue)
+    security = bid_security_provide(
+        tender=tender, supplier=org, form=SecurityForm.GUARANTEE, reference=good.number, actor=user, at=at(PAID, 10)
+    )
+    assert security.amount_fen == 3_0000_00
+    assert Guarantee.objects.get(pk=good.pk).status == "accepted"
+    savings = capital_savings(user=role_users[Role.BUREAU_ADMIN], today=DEADLINE_ON)
+    assert savings.guarantee.count == 1
+    assert savings.guarantee.amount_fen == 3_0000_00
