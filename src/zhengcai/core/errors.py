@@ -55,6 +55,17 @@ class ServiceError(Exception):
         return {"code": self.code, "field": self.field, "message_zh": self.message_zh, "message_en": self.message_en}
 
 
+class ByLanguage:
+    """A message parameter that exists in both languages (e.g. an explanation stored as text in each):
+    rendered in whichever language the message is being rendered in."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+
+    def __str__(self) -> str:
+        return self.zh if (translation.get_language() or "zh-hans").startswith("zh") else self.en
+
+
 class ConflictError(ServiceError):
     """The request conflicts with the state (a reused idempotency key, a concurrent request): HTTP 409."""
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengcai.accounts.selectors import scope_reaches
 from zhengcai.core.audit import audit_record, snapshot
-from zhengcai.core.errors import ServiceError
+from zhengcai.core.errors import ByLanguage, ServiceError
 from zhengcai.core.permissions import P
 from zhengcai.organizations.models import Organization
 from zhengcai.procurement import rules as procurement_rules
@@ -46,7 +46,10 @@ def _guarantee(number: str, *, kind: str, applicant: Organization, beneficiary: 
             "reference",
             _("The letter of guarantee {number} does not verify: {problems}"),
             number=number,
-            problems="; ".join(f"{p.message_zh} / {p.message_en}" for p in result.problems) or "—",
+            problems=ByLanguage(
+                "；".join(p.message_zh for p in result.problems) or "—",
+                "; ".join(p.message_en for p in result.problems) or "—",
+            ),
         )
     g = Guarantee.objects.get(number=result.number or number.strip())
     if g.kind != kind or g.applicant_id != applicant.pk or g.beneficiary_id != beneficiary.pk:
@@ -139,8 +142,8 @@ def _provide(
             raise ServiceError(
                 SecurityError.NOT_EXEMPT,
                 "form",
-                _("Not exempt from bid security: {why}"),
-                why=f"{decision.explanation_zh} / {decision.explanation_en}",
+                _("{why} Provide an e-guarantee or a transfer instead."),
+                why=ByLanguage(decision.explanation_zh, decision.explanation_en),
             )
         security.amount_fen = 0
         security.status = SecurityStatus.NONE

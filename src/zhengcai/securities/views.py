@@ -44,8 +44,11 @@ def bid_security(request: HttpRequest, number: str) -> HttpResponse:
     except (Project.DoesNotExist, Tender.DoesNotExist) as exc:
         raise Http404 from exc
     supplier = _supplier(request)
-    guarantee_form = GuaranteeForm(request.POST if request.POST.get("action") == "guarantee" else None)
-    transfer_form = TransferForm(request.POST if request.POST.get("action") == "transfer" else None)
+    # prefixed: both forms have a "reference" field and sit on one page
+    guarantee_form = GuaranteeForm(
+        request.POST if request.POST.get("action") == "guarantee" else None, prefix="guarantee"
+    )
+    transfer_form = TransferForm(request.POST if request.POST.get("action") == "transfer" else None, prefix="transfer")
     if request.method == "POST" and supplier is not None:
         action = request.POST.get("action")
         form: forms.Form | None = {"guarantee": guarantee_form, "transfer": transfer_form}.get(action or "")
