@@ -28,6 +28,7 @@ from zhengcai.core.fsm import check_transition
 from zhengcai.core.money import fen_to_decimal_yuan
 from zhengcai.core.permissions import P
 from zhengcai.integrations.webhooks import webhook_emit
+from zhengcai.opendata.services import release_publish
 from zhengcai.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from zhengcai.procurement.models import Contract, Project, ProjectStatus, Tender
 
@@ -762,6 +763,8 @@ def _set_status(guarantee: Guarantee, target: str, *, actor: Any, at: dt.datetim
         payload={"number": guarantee.number, "status": target, "at": at},
         at=at,
     )
+    if guarantee.kind == GuaranteeKind.PERFORMANCE:  # public with the contract (bid guarantees: after opening)
+        release_publish(project_or_intention=guarantee.project, tags=["contractUpdate"], at=at)
 
 
 @transaction.atomic

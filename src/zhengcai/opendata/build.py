@@ -86,7 +86,7 @@ DOCUMENT_TYPE: dict[str, str] = {
     TenderDocument.Kind.TENDER_DOCUMENTS: "biddingDocuments",
     TenderDocument.Kind.CLARIFICATION: "clarifications",
 }
-ROLE_ORDER = ("buyer", "procuringEntity", "tenderer", "supplier", "payer", "payee")
+ROLE_ORDER = ("buyer", "procuringEntity", "tenderer", "supplier", "payer", "payee", "guarantor")
 
 
 def ocid_prefix() -> str:
@@ -582,8 +582,33 @@ def project_body(project: Project, at: dt.datetime) -> dict[str, Any] | None:
             body["awards"] = [_award(project, award, parties, contract)]
         if contract is not None:
             body["contracts"] = [_contract(project, contract, parties)]
+        _place_guarantees(project, body, parties, opened=bool(lines))
     body["parties"] = parties.as_list()
     return body
+
+
+def _place_guarantees(project: Project, body: dict[str, Any], parties: _Parties, *, opened: bool) -> None:
+    """Accepted (and later) letters of guarantee: bid guarantees under the tender — only after the opening,
+    since they name the bidders — and performance guarantees under the contract (the local extension's
+    ``guarantees``, after the community guarantees extension)."""
+    from zhengcai.guarantees.selectors import ocds_guarantees  # guarantees builds on procurement, not on us
+
+    items = [
+        g
+        for g in ocds_guarantees(project)
+        if g["status"] != "issued" and (opened or g["obligations"] != "bidSecurity")
+    ]
+    if not items:
+        return
+    issuers = {int(g["guarantor"]["id"].rsplit("-", 1)[1]) for g in items}
+    for issuer in Organization.objects.select_related("region").filter(pk__in=issuers):
+        parties.add(issuer, "guarantor")
+    bid = [g for g in items if g["obligations"] == "bidSecurity"]
+    performance = [g for g in items if g["obligations"] != "bidSecurity"]
+    if bid:
+        body["tender"]["guarantees"] = bid
+    if performance and body.get("contracts"):
+        body["contracts"][0]["guarantees"] = performance
 
 
 def release_body(subject: Project | Intention, at: dt.datetime) -> dict[str, Any] | None:

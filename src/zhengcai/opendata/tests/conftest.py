@@ -18,6 +18,7 @@ from urllib3.response import HTTPResponse
 from conftest import make_user
 from zhengcai.accounts.models import User
 from zhengcai.core.permissions import Role
+from zhengcai.guarantees.services import guarantee_accept, guarantee_issue, issuer_key_generate
 from zhengcai.opendata import schema
 from zhengcai.organizations.models import OrganizationKind
 from zhengcai.organizations.services import organization_create
@@ -111,6 +112,22 @@ def lifecycle(
         at=at(dt.date(2026, 5, 21)),
     )
     contract.refresh_from_db()
+    # the winner's performance guarantee (S-PERF-10PCT), accepted by the purchaser: contracts[].guarantees
+    guarantor = make_user(Role.GUARANTOR_OFFICER, heze["guarantor"])
+    issuer_key_generate(institution=heze["guarantor"], actor=guarantor, at=at(dt.date(2026, 5, 21)))
+    performance = guarantee_issue(
+        issuer=heze["guarantor"],
+        kind="performance",
+        project=tender.project,
+        contract=contract,
+        applicant=contract.supplier,
+        amount_fen=contract.amount_fen // 20,
+        valid_from=dt.date(2026, 5, 22),
+        valid_until=dt.date(2027, 5, 21),
+        actor=guarantor,
+        at=at(dt.date(2026, 5, 22)),
+    )
+    guarantee_accept(guarantee=performance, actor=purchaser, at=at(dt.date(2026, 5, 22), 11))
     loser_org, loser = bidders[0]
     challenge_submit(
         project=tender.project,

@@ -46,6 +46,7 @@ def test_every_public_event_is_one_release_with_its_tag(lifecycle: Lifecycle) ->
         (ocid, ["contract"]),
         (ocid, ["contractUpdate"]),
         (ocid, ["contractAmendment"]),
+        (ocid, ["contractUpdate"]),
         (ocid, ["implementation"]),
         (ocid, ["implementation"]),
         (build.intention_ocid(lifecycle.county_intention), ["planning"]),
@@ -82,6 +83,8 @@ def test_OCDS_mapping_of_the_compiled_record(lifecycle: Lifecycle) -> None:
     award, contract = c["awards"][0], c["contracts"][0]
     assert (award["status"], award["value"]["amount"]) == ("active", Decimal("1700000.00"))  # SME-PRICE-DEDUCT
     assert (contract["status"], contract["dateSigned"]) == ("terminated", "2026-05-06T00:00:00+08:00")
+    [guarantee] = contract["guarantees"]  # the local extension, after the community guarantees extension
+    assert (guarantee["obligations"], guarantee["status"]) == ("performance", "accepted")
     [payment] = contract["implementation"]["transactions"]
     assert payment["value"] == {"amount": Decimal("1785000.00"), "currency": "CNY"}  # after the contract change
     assert {m["id"]: m["status"] for m in contract["implementation"]["milestones"]} == {
