@@ -155,7 +155,12 @@ def test_after_the_award_contract_acceptance_payment_through_the_manage_page(
         over = client.post(url, {"action": "payment", "amount_yuan": "9999999", "paid_on": "2026-06-10"})
         assert over.status_code == 400
         client.post(url, {"action": "payment", "amount_yuan": "1400000", "paid_on": "2026-06-10"})
-        change = {"action": "amend_contract", "changed_on": "2026-06-10", "rationale": "追加", "description": "追加5套"}
+        change = {
+            "action": "amend_contract",
+            "changed_on": "2026-06-10",
+            "rationale": "追加",
+            "description": "追加5套",
+        }
         over_cap = client.post(url, change | {"amount_yuan": "0", "amount_after_yuan": "1870000.01"})
         assert over_cap.status_code == 400
         assert "CONTRACT-ADD-10PCT" in over_cap.content.decode()
