@@ -223,3 +223,6 @@ def test_challenge_complaint_suspension_and_upheld_decision_through_the_pages(
     assert Notice.objects.filter(project=project, kind=NoticeKind.COMPLAINT_DECISION).exists()
     mine = loser.get("/office/challenges/").content.decode()
     assert "投诉成立" in mine
+    public = Client().get(f"/projects/{project.number}/").content.decode()  # shown on the public page
+    assert "经复核，评审无误。" in public
+    assert "投诉成立，评审错误影响结果。" in public
