@@ -154,6 +154,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache / Redis ----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -164,6 +165,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered template fragments ({% cache %}: the notice list, the site header and footer) stay in each
+# process: reading one costs no network round trip (a Redis GET can cost as much as rendering the
+# fragment), and a deploy, which restarts the processes, never serves HTML rendered by the old
+# templates. Shared data (e.g. the notice list's counts) goes to "default".
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Background tasks -------------------------------------------------------------------
 # One task API (django-tasks). Embedded: the database backend and `manage.py db_worker`.

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page
+from django.db import connection
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from zhengcai.accounts.selectors import user_scope
+from zhengcai.core.pagination import CappedPaginator
 from zhengcai.core.permissions import P
 from zhengcai.organizations.models import Organization, OrganizationKind, OrganizationStatus
+from zhengcai.organizations.selectors import region_list
 
 from . import search
 from .models import (
@@ -32,6 +38,8 @@ from .models import (
     TenderDocument,
 )
 
+NOTICE_LIST_FIELDS = ("kind", "title", "method", "amount_fen", "published_at", "region__name", "purchaser__name")
+
 
 def notice_list(
     *,
@@ -45,11 +53,19 @@ def notice_list(
     amount_max_fen: int | None = None,
     q: str = "",
 ) -> QuerySet[Notice]:
-    qs = Notice.objects.select_related("region", "purchaser", "project")
+    """Published notices, newest first, filtered. Loads only what the list shows: a notice's text and
+    its search terms (the bulk of each row) stay in the database."""
+    qs = Notice.objects.select_related("region", "purchaser").only(*NOTICE_LIST_FIELDS)
     if kind:
         qs = qs.filter(kind=kind)
     if region:
-        qs = qs.filter(Q(region__code=region) | Q(region__parent__code=region))
+        # The region and the districts and counties under it, as a list of ids: for one county the
+        # planner then reads the (region, published_at) index in order instead of joining regions.
+        # The city holds every region, so choosing it filters nothing and adds no condition.
+        regions = list(region_list().values_list("pk", "code", "parent__code"))
+        chosen = [pk for pk, code, parent in regions if region in (code, parent)]
+        if len(chosen) < len(regions):
+            qs = qs.filter(region__in=chosen)
     if method:
         qs = qs.filter(method=method)
     if category:
@@ -69,8 +85,39 @@ def notice_list(
     return qs.order_by("-published_at", "-id")
 
 
+def notice_page(*, number: Any, per_page: int = 20, version: str | None = None, **filters: Any) -> Page:
+    """One page of ``notice_list(**filters)`` with its capped count; a text search reads its page
+    newest-first from the recent notices when it can (``search.newest_first``). With the data
+    ``version`` (``notice_list_version``), the count is shared through the cache by every page of
+    the same filters until a notice is published."""
+    count_key = None
+    if version is not None:
+        count_key = hashlib.sha256(repr((version, sorted(filters.items()))).encode()).hexdigest()
+    q = str(filters.pop("q", "") or "")
+    qs = notice_list(**filters)
+    if not q.strip():
+        return CappedPaginator(qs, per_page, count_key=count_key).get_page(number)
+    rows = partial(search.newest_first, qs, q)
+    return CappedPaginator(search.filter_text(qs, q), per_page, rows=rows, count_key=count_key).get_page(number)
+
+
+def notice_list_version() -> str:
+    """Changes whenever a notice is published; keys the cached fragments of the notice list.
+
+    The newest id sees notices published by any process (another web worker, the task worker, a bulk
+    load); this process's notice generation (``search.index``) sees its own publications at once and
+    again at their commit, and ids reused after a rolled-back transaction (SQLite); the database's
+    name keeps apart databases that share one cache (test runs on one Redis)."""
+    newest = Notice.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return f"{connection.settings_dict['NAME']}:{newest}:{search.generation()}"
+
+
+NOTICE_PAGE_FIELDS = ("kind", "title", "body", "published_at", "region__name", "project__number")
+
+
 def notice_get(*, pk: int) -> Notice:
-    return Notice.objects.select_related("region", "purchaser", "project", "intention").get(pk=pk)
+    """A notice with what its public page shows (not its search terms, nor the project's details)."""
+    return Notice.objects.select_related("region", "project").only(*NOTICE_PAGE_FIELDS).get(pk=pk)
 
 
 def project_public_get(*, number: str) -> Project:
