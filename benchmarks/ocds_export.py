@@ -764,6 +764,28 @@ def phase_ours(n: int, turn: Turn) -> dict[str, Any]:
     done = 0
     stream = arrivals(n, World())
 
+    # The same merge on the same releases, record by record (each record's releases together, oldest
+    # first, as compile_releases and ocdsmerge take them): no record waits in memory between its releases.
+    # One batch of it in each turn, beside a batch of the ingest, so that it too meets ocdsmerge's load.
+    by_record, by_record_digest = Clock(), [0]
+    source = processes(n, World())
+
+    def by_record_batch() -> bool:
+        groups = [
+            group
+            for process, published in itertools.islice(source, BATCH // 6)
+            for group in by_ocid(process, published).values()
+        ]
+        with by_record.timing():
+            compiled_records = []
+            for releases in groups:
+                compilation = Compilation()
+                for release in releases:
+                    compilation.add(release)
+                compiled_records.append(compilation.compiled)
+        by_record_digest[0] += sum(digest(record) for record in compiled_records if record is not None)
+        return bool(groups)
+
     def store() -> int:
         with storing.timing(), transaction.atomic():
             Record.objects.bulk_create(finished)
@@ -816,6 +838,7 @@ def phase_ours(n: int, turn: Turn) -> dict[str, Any]:
             records += store()
         done += len(batch)
         turn.progress(done)
+        by_record_batch()
     records += store()
     assert not open_records, "every process ends within the N releases"
     ingest_peak = peak_mb()
@@ -832,30 +855,11 @@ def phase_ours(n: int, turn: Turn) -> dict[str, Any]:
             total += digest(jsoncodec.loads(line))
             lines += 1
 
-    # The same merge on the same releases, record by record (each record's releases together, oldest
-    # first, as compile_releases and ocdsmerge take them): no record waits in memory between its releases.
-    by_record, by_record_total = Clock(), 0
-    source = processes(n, World())
-    while True:
+    while by_record_batch():  # whatever is left of the record-by-record pass
         turn.wait()
-        groups = [
-            group
-            for process, published in itertools.islice(source, BATCH // 6)
-            for group in by_ocid(process, published).values()
-        ]
-        if not groups:
-            break
-        with by_record.timing():
-            compiled_records = []
-            for releases in groups:
-                compilation = Compilation()
-                for release in releases:
-                    compilation.add(release)
-                compiled_records.append(compilation.compiled)
-        by_record_total += sum(digest(record) for record in compiled_records if record is not None)
     return {
         "merge_by_record": by_record.as_dict(),
-        "digest_by_record": by_record_total % 2**256,
+        "digest_by_record": by_record_digest[0] % 2**256,
         "vendor": connection.vendor,
         "releases": done,
         "records": records,
