@@ -301,7 +301,8 @@ FORM_NAMES = {
 }
 
 
-def fen_to_yuan_decimal(contract: Any) -> Decimal | None:
+def _contract_yuan(contract: Any) -> Decimal | None:
+    """The contract's current amount in yuan, to prefill the change form (Decimal, never float)."""
     return Decimal(contract.amount_fen) / 100 if contract is not None else None
 
 
@@ -322,7 +323,7 @@ def _manage_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         "acceptance_form": AcceptanceForm(initial={"accepted_on": timezone.localdate(), "passed": True}),
         "payment_form": PaymentForm(initial={"paid_on": timezone.localdate()}),
         "change_form": ContractChangeForm(
-            initial={"changed_on": timezone.localdate(), "amount_after_yuan": fen_to_yuan_decimal(contract)}
+            initial={"changed_on": timezone.localdate(), "amount_after_yuan": _contract_yuan(contract)}
         ),
         "amendments": list(contract.amendments.order_by("changed_on", "id")) if contract else [],
         "answer_form": ChallengeAnswerForm(),
