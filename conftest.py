@@ -128,6 +128,8 @@ ROLE_HOME_ORG = {
     Role.BUREAU_ADMIN: "city_bureau",
     Role.BUREAU_REVIEWER: "city_dept",
     Role.PUBLICITY_EDITOR: "city_bureau",
+    Role.PUBLICITY_REVIEWER: "city_bureau",
+    Role.BUREAU_LEADER: "city_bureau",
     Role.PURCHASER_STAFF: "budget_unit",
     Role.AGENCY_STAFF: "agency",
     Role.SUPPLIER_STAFF: "supplier",

@@ -121,6 +121,8 @@ def _register_routers() -> None:
     from zhengcai.guarantees.api import router as guarantees_router
     from zhengcai.integrations.api import router as integrations_router
     from zhengcai.organizations.api import router as organizations_router
+    from zhengcai.policies.api import router as policies_router
+    from zhengcai.publicity.api import router as publicity_router
     from zhengcai.securities.api import router as securities_router
 
     api.add_router("/", organizations_router)
@@ -131,6 +133,8 @@ def _register_routers() -> None:
     api.add_router("/", guarantees_router)
     api.add_router("/", securities_router)
     api.add_router("/", financing_router)
+    api.add_router("/", policies_router)
+    api.add_router("/", publicity_router)
 
 
 _register_routers()

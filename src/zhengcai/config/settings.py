@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "zhengcai.guarantees",
     "zhengcai.securities",
     "zhengcai.financing",
+    "zhengcai.policies",
+    "zhengcai.publicity",
     "zhengcai.portal",
     "zhengcai.demo",
 ]

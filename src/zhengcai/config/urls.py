@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("zhengcai.guarantees.urls")),
     path("", include("zhengcai.securities.urls")),
     path("", include("zhengcai.financing.urls")),
+    path("", include("zhengcai.policies.urls")),
+    path("", include("zhengcai.publicity.urls")),
     path("office/", include("zhengcai.accounts.urls")),
     path("office/", include("zhengcai.organizations.urls")),
     path("office/", include("zhengcai.core.urls")),

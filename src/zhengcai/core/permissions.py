@@ -27,6 +27,8 @@ class Role(models.TextChoices):
     BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
     BUREAU_REVIEWER = "bureau_reviewer", _("Bureau reviewer")
     PUBLICITY_EDITOR = "publicity_editor", _("Publicity editor")
+    PUBLICITY_REVIEWER = "publicity_reviewer", _("Publicity team reviewer")
+    BUREAU_LEADER = "bureau_leader", _("Bureau leader")
     PURCHASER_STAFF = "purchaser_staff", _("Purchaser staff")
     AGENCY_STAFF = "agency_staff", _("Agency staff")
     SUPPLIER_STAFF = "supplier_staff", _("Supplier staff")
@@ -59,6 +61,12 @@ class P(StrEnum):
     FINANCING_LEND = "financing.lend"  # 政采贷: a bank's products, quotes, approvals, disbursements (own bank)
     FINANCING_VIEW_ALL = "financing.view_all"  # 政采贷 totals and applications in the bureau's scope
     CREDIT_MANAGE = "credit.manage"  # supplier credit records, imports and the credit policy (bureau, scoped)
+    POLICY_MANAGE = "policies.manage"  # the policy library: documents, attachments, categories (bureau, scoped)
+    PUBLICITY_EDIT = "publicity.edit"  # drafts, channel posts, leaflets, print runs, events of one's own region
+    PUBLICITY_REVIEW = "publicity.review"  # the publicity team's review of every region's drafts (city bureau)
+    PUBLICITY_APPROVE = "publicity.approve"  # a leader's approval and scheduling for publication
+    PUBLICITY_VIEW = "publicity.view"  # the publicity items, reach dashboard and acknowledgement rates in scope
+    OPEN_LETTER_ACK = "publicity.acknowledge"  # a supplier acknowledges the open letter to suppliers
 
 
 _MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
@@ -76,6 +84,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.CREDIT_MANAGE,
             P.FINANCING_VIEW_ALL,
             P.GUARANTEE_VIEW,
+            P.POLICY_MANAGE,
+            P.PUBLICITY_VIEW,
         }
     ),
     Role.BUREAU_REVIEWER: frozenset(
@@ -88,17 +98,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.CREDIT_MANAGE,
             P.FINANCING_VIEW_ALL,
             P.GUARANTEE_VIEW,
+            P.PUBLICITY_VIEW,
         }
     ),
-    Role.PUBLICITY_EDITOR: frozenset(_MEMBER),
+    Role.PUBLICITY_EDITOR: frozenset(_MEMBER | {P.POLICY_MANAGE, P.PUBLICITY_EDIT, P.PUBLICITY_VIEW}),
+    Role.PUBLICITY_REVIEWER: frozenset(
+        _MEMBER | {P.POLICY_MANAGE, P.PUBLICITY_EDIT, P.PUBLICITY_REVIEW, P.PUBLICITY_VIEW}
+    ),
+    Role.BUREAU_LEADER: frozenset(
+        _MEMBER | {P.PUBLICITY_APPROVE, P.PUBLICITY_VIEW, P.PROCUREMENT_VIEW_ALL, P.FINANCING_VIEW_ALL}
+    ),
     Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW}),
     Role.AGENCY_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW}),
-    Role.SUPPLIER_STAFF: frozenset(_MEMBER | {P.BID_SUBMIT, P.FINANCING_APPLY, P.GUARANTEE_VIEW}),
+    Role.SUPPLIER_STAFF: frozenset(
+        _MEMBER | {P.BID_SUBMIT, P.FINANCING_APPLY, P.GUARANTEE_VIEW, P.OPEN_LETTER_ACK}
+    ),
     Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE, P.FINANCING_LEND, P.GUARANTEE_ISSUE, P.GUARANTEE_VIEW}),
     Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE, P.GUARANTEE_ISSUE, P.GUARANTEE_VIEW}),
     Role.EVALUATION_EXPERT: frozenset(_MEMBER | {P.EVALUATION_SCORE}),
     Role.AUDITOR: frozenset(
-        _MEMBER | {P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.PROCUREMENT_VIEW_ALL, P.FINANCING_VIEW_ALL, P.GUARANTEE_VIEW}
+        _MEMBER
+        | {P.ORG_VIEW_ALL, P.AUDIT_VIEW, P.PROCUREMENT_VIEW_ALL, P.FINANCING_VIEW_ALL, P.GUARANTEE_VIEW, P.PUBLICITY_VIEW}
     ),
 }
 
@@ -107,6 +127,8 @@ ROLE_ORGANIZATION_KINDS: dict[Role, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({"finance_bureau", "bureau_department"}),
     Role.BUREAU_REVIEWER: frozenset({"finance_bureau", "bureau_department"}),
     Role.PUBLICITY_EDITOR: frozenset({"finance_bureau", "bureau_department"}),
+    Role.PUBLICITY_REVIEWER: frozenset({"finance_bureau", "bureau_department"}),
+    Role.BUREAU_LEADER: frozenset({"finance_bureau", "bureau_department"}),
     Role.PURCHASER_STAFF: frozenset({"budget_unit"}),
     Role.AGENCY_STAFF: frozenset({"agency", "trading_centre"}),
     Role.SUPPLIER_STAFF: frozenset({"supplier"}),

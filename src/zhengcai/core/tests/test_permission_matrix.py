@@ -103,6 +103,11 @@ from zhengcai.guarantees.tests.url_samples import (  # noqa: E402
 )
 
 URL_SAMPLES.update(GUARANTEE_URL_SAMPLES)
+from zhengcai.policies.tests.url_samples import POLICIES_URL_SAMPLES  # noqa: E402
+from zhengcai.publicity.tests.url_samples import PUBLICITY_URL_SAMPLES  # noqa: E402
+
+URL_SAMPLES.update(POLICIES_URL_SAMPLES)
+URL_SAMPLES.update(PUBLICITY_URL_SAMPLES)
 
 # (url name, role) pairs that the role's permission allows in general but whose sample object
 # lies outside that role's scope, so the answer must be 404.

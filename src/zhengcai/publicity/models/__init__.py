@@ -1,0 +1,63 @@
+"""Publicity models, one module per area: content and workflow, channels, paper media and events."""
+
+from .channels import (
+    Channel,
+    ChannelPost,
+    MetricImport,
+    MetricSource,
+    PostState,
+    ReachMetric,
+    ShortLink,
+    ShortLinkClick,
+)
+from .content import (
+    Content,
+    ContentKind,
+    ContentRevision,
+    ContentStatus,
+    LetterAcknowledgement,
+    ReviewComment,
+    ReviewDecision,
+    ReviewStage,
+)
+from .outreach import (
+    Audience,
+    Distribution,
+    DistributionPlace,
+    Event,
+    EventAttendance,
+    EventKind,
+    EventStatus,
+    Leaflet,
+    LeafletFormat,
+    PrintRun,
+)
+
+__all__ = [
+    "Audience",
+    "Channel",
+    "ChannelPost",
+    "Content",
+    "ContentKind",
+    "ContentRevision",
+    "ContentStatus",
+    "Distribution",
+    "DistributionPlace",
+    "Event",
+    "EventAttendance",
+    "EventKind",
+    "EventStatus",
+    "Leaflet",
+    "LeafletFormat",
+    "LetterAcknowledgement",
+    "MetricImport",
+    "MetricSource",
+    "PostState",
+    "PrintRun",
+    "ReachMetric",
+    "ReviewComment",
+    "ReviewDecision",
+    "ReviewStage",
+    "ShortLink",
+    "ShortLinkClick",
+]
