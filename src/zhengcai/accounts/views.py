@@ -46,6 +46,14 @@ def _queues(request: HttpRequest, role: str) -> dict[str, Any]:
         ctx["recent_audit"] = audit_event_list()[:10]
     if role in {Role.BANK_OFFICER, Role.GUARANTOR_OFFICER}:
         ctx["tokens"] = api_token_list(user=user, at=clock.now())[:10]  # type: ignore[arg-type]
+    if role in {Role.PUBLICITY_EDITOR, Role.PUBLICITY_REVIEWER, Role.BUREAU_LEADER}:
+        from zhengcai.publicity.selectors import work_counts  # late: publicity builds on accounts
+
+        ctx["publicity_counts"] = work_counts(user=user)
+    if role == Role.SUPPLIER_STAFF:
+        from zhengcai.publicity.selectors import letter_pending
+
+        ctx["open_letter"] = letter_pending(user=user)
     return ctx
 
 

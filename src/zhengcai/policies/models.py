@@ -105,6 +105,22 @@ class PolicyDocument(models.Model):
             models.CheckConstraint(
                 condition=Q(effective_on__gte=models.F("issued_on")), name="policies_document_dates"
             ),
+            # POL-STATUS: an amended or repealed document says since when, and an amended one by what.
+            models.CheckConstraint(
+                condition=Q(status="effective", status_changed_on__isnull=True)
+                | (~Q(status="effective") & Q(status_changed_on__gte=models.F("issued_on"))),
+                name="policies_document_status_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="amended") | Q(superseded_by__isnull=False),
+                name="policies_document_amended_by",
+            ),
+            # POL-LEVEL-REGION: national and provincial documents have no region, city and county ones do.
+            models.CheckConstraint(
+                condition=Q(level__in=["national", "provincial"], region__isnull=True)
+                | Q(level__in=["city", "county"], region__isnull=False),
+                name="policies_document_level_region",
+            ),
         ]
         indexes = [models.Index(fields=["level", "-issued_on"], name="policies_doc_level_issued")]
 

@@ -4,24 +4,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('organizations', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("organizations", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='membership',
-            name='accounts_membership_known_role',
+            model_name="membership",
+            name="accounts_membership_known_role",
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('bureau_admin', 'Bureau administrator'), ('bureau_reviewer', 'Bureau reviewer'), ('publicity_editor', 'Publicity editor'), ('publicity_reviewer', 'Publicity team reviewer'), ('bureau_leader', 'Bureau leader'), ('purchaser_staff', 'Purchaser staff'), ('agency_staff', 'Agency staff'), ('supplier_staff', 'Supplier staff'), ('bank_officer', 'Bank officer'), ('guarantor_officer', 'Guarantor officer'), ('evaluation_expert', 'Evaluation expert'), ('auditor', 'Auditor (read-only)')], max_length=30, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("bureau_admin", "Bureau administrator"),
+                    ("bureau_reviewer", "Bureau reviewer"),
+                    ("publicity_editor", "Publicity editor"),
+                    ("publicity_reviewer", "Publicity team reviewer"),
+                    ("bureau_leader", "Bureau leader"),
+                    ("purchaser_staff", "Purchaser staff"),
+                    ("agency_staff", "Agency staff"),
+                    ("supplier_staff", "Supplier staff"),
+                    ("bank_officer", "Bank officer"),
+                    ("guarantor_officer", "Guarantor officer"),
+                    ("evaluation_expert", "Evaluation expert"),
+                    ("auditor", "Auditor (read-only)"),
+                ],
+                max_length=30,
+                verbose_name="role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['bureau_admin', 'bureau_reviewer', 'publicity_editor', 'publicity_reviewer', 'bureau_leader', 'purchaser_staff', 'agency_staff', 'supplier_staff', 'bank_officer', 'guarantor_officer', 'evaluation_expert', 'auditor'])), name='accounts_membership_known_role'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        [
+                            "bureau_admin",
+                            "bureau_reviewer",
+                            "publicity_editor",
+                            "publicity_reviewer",
+                            "bureau_leader",
+                            "purchaser_staff",
+                            "agency_staff",
+                            "supplier_staff",
+                            "bank_officer",
+                            "guarantor_officer",
+                            "evaluation_expert",
+                            "auditor",
+                        ],
+                    )
+                ),
+                name="accounts_membership_known_role",
+            ),
         ),
     ]

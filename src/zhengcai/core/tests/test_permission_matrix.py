@@ -103,8 +103,9 @@ from zhengcai.guarantees.tests.url_samples import (  # noqa: E402
 )
 
 URL_SAMPLES.update(GUARANTEE_URL_SAMPLES)
-from zhengcai.policies.tests.url_samples import POLICIES_URL_SAMPLES  # noqa: E402
+from zhengcai.policies.tests.url_samples import POLICIES_URL_SAMPLES, policies_api_path  # noqa: E402
 from zhengcai.publicity.tests.url_samples import PUBLICITY_URL_SAMPLES  # noqa: E402
+from zhengcai.publicity.tests.url_samples_content import publicity_api_path  # noqa: E402
 
 URL_SAMPLES.update(POLICIES_URL_SAMPLES)
 URL_SAMPLES.update(PUBLICITY_URL_SAMPLES)
@@ -219,6 +220,8 @@ def _api_path(op: Operation, objects: dict[str, Any]) -> str:
         path = path.replace("{tender_id}", str(credit_decision_tender(objects).pk))
     path = financing_samples.financing_api_path(path, op.path, objects)
     path += guarantee_api_query(op.path, objects)
+    path = policies_api_path(path, objects)
+    path = publicity_api_path(path, objects)
     assert "{" not in path, f"add a sample for the path parameter in {op.path}"
     return "/api/v1" + path
 

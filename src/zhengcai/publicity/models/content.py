@@ -10,6 +10,9 @@ revision from an old one; nothing is overwritten.
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -37,7 +40,9 @@ class ContentStatus(models.TextChoices):
 
 
 def cover_path(instance: Content, filename: str) -> str:
-    return f"publicity/covers/{filename}"
+    """A random name (covers are public once published; the name must not collide or be guessable)."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"publicity/covers/{secrets.token_hex(12)}.{ext}"
 
 
 class Content(models.Model):
@@ -113,6 +118,11 @@ class ContentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_id} r{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("a revision is immutable: save a new one instead")
+        super().save(*args, **kwargs)
 
 
 class ReviewStage(models.TextChoices):

@@ -72,7 +72,7 @@ class EventKind(models.TextChoices):
 
 class EventStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
-    HELD = "held", _("Held")
+    HELD = "held", _("Took place")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -22,8 +22,10 @@ from zhengcai.demo import data
 from zhengcai.demo.credit_seed import seed_credit
 from zhengcai.demo.financing_seed import seed_financing
 from zhengcai.demo.guarantees_seed import seed_guarantees
+from zhengcai.demo.policies_seed import seed_policies
 from zhengcai.demo.procurement_plan import INTENTION_ONLY, NOW
 from zhengcai.demo.procurement_seed import PROJECTS, seed_procurement
+from zhengcai.demo.publicity_seed import seed_publicity
 from zhengcai.organizations.models import Organization, OrganizationKind, Region
 from zhengcai.organizations.regions import BUREAU_DEPARTMENTS, DISTRICTS_AND_COUNTIES, HEZE
 from zhengcai.organizations.services import (
@@ -49,6 +51,9 @@ DEMO_LOGINS: list[tuple[str, str, Role, str]] = [
     ("admin", "王建国（市财政局管理员）", Role.BUREAU_ADMIN, "菏泽市财政局"),
     ("reviewer", "李静（政府采购管理科）", Role.BUREAU_REVIEWER, "菏泽市财政局政府采购管理科"),
     ("editor", "张晓梅（宣传编辑）", Role.PUBLICITY_EDITOR, "菏泽市财政局办公室"),
+    ("caoeditor", "马丽（曹县宣传编辑）", Role.PUBLICITY_EDITOR, "曹县财政局"),
+    ("publicity", "钱红（宣传组）", Role.PUBLICITY_REVIEWER, "菏泽市财政局办公室"),
+    ("leader", "冯志远（分管副局长）", Role.BUREAU_LEADER, "菏泽市财政局"),
     ("purchaser", "刘强（市教育局）", Role.PURCHASER_STAFF, "菏泽市教育局"),
     ("agency", "陈芳（代理机构）", Role.AGENCY_STAFF, "@agency"),
     ("supplier", "赵磊（供应商）", Role.SUPPLIER_STAFF, "@supplier"),
@@ -112,6 +117,11 @@ class Command(BaseCommand):
             added = seed(actor=ACTOR, at=NOW)
             summary = ", ".join(f"{k}={v}" for k, v in added.items()) if added else "already present: nothing added"
             self.stdout.write(self.style.SUCCESS(f"{label.capitalize()}: {summary}"))
+        # The policy library as the bureau had it before the publicity year began, then that year.
+        documents = seed_policies(actor_username="editor", at=timezone.make_aware(dt.datetime(2025, 11, 20, 9, 0)))
+        self.stdout.write(self.style.SUCCESS(f"Policy library: {documents} documents added"))
+        publicity = seed_publicity(small=small)
+        self.stdout.write(self.style.SUCCESS("Publicity: " + ", ".join(f"{k}={v}" for k, v in publicity.items())))
         counts = {k: Organization.objects.filter(kind=k).count() for k in OrganizationKind.values}
         self.stdout.write(
             self.style.SUCCESS("Heze demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
