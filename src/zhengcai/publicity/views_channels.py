@@ -44,6 +44,7 @@ class PostFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=gettext_lazy("State"), required=False, choices=[("", gettext_lazy("All")), *PostState.choices]
     )
+    item = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)  # one item's posts
 
 
 class RecordUrlForm(forms.Form):
@@ -105,6 +106,8 @@ def post_list(request: HttpRequest) -> HttpResponse:
             posts = posts.filter(channel=form.cleaned_data["channel"])
         if form.cleaned_data["state"]:
             posts = posts.filter(state=form.cleaned_data["state"])
+        if form.cleaned_data["item"]:
+            posts = posts.filter(content_id=form.cleaned_data["item"])
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
