@@ -26,6 +26,8 @@ ROLE_PANELS: dict[Role, list[str]] = {
     Role.BUREAU_ADMIN: ["Supplier registrations to review", "Latest recorded changes"],
     Role.BUREAU_REVIEWER: ["Supplier registrations to review"],
     Role.PUBLICITY_EDITOR: ["Publicity work"],
+    Role.PUBLICITY_REVIEWER: ["Publicity work"],
+    Role.BUREAU_LEADER: ["Publicity work"],
     Role.PURCHASER_STAFF: ["Procurement projects"],
     Role.AGENCY_STAFF: ["Procurement projects"],
     Role.SUPPLIER_STAFF: ["Registration status"],

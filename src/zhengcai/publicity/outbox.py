@@ -541,6 +541,24 @@ def post_cancel(*, post: ChannelPost, actor: Any, at: dt.datetime) -> ChannelPos
     return post
 
 
+def posts_stop_for_withdrawal(*, content: Content, revision: ContentRevision, actor: Any, at: dt.datetime) -> list[str]:
+    """The item was withdrawn (by a leader, inside ``content_withdraw``'s transaction): posts of the withdrawn
+    revision that are not out yet are cancelled; returns the URLs of posts already out on other platforms,
+    which the editors must take down there by hand (the platform keeps them until then)."""
+    out: list[str] = []
+    for post in ChannelPost.objects.select_for_update().filter(content=content, revision=revision).order_by("pk"):
+        if post.state in {PostState.QUEUED, PostState.RETRYING, PostState.PACKAGE_READY}:
+            before = _before(post)
+            _set_state(post, PostState.CANCELLED)
+            post.next_attempt_at = None
+            post.updated_at = at
+            post.save()
+            _audit(post, "publicity.post_cancel", before, actor, at)
+        elif post.state in {PostState.POSTED, PostState.SENDING} and post.channel in POST_DOMAINS:
+            out.append(post.external_url or str(Channel(post.channel).label))
+    return out
+
+
 # --- short links ------------------------------------------------------------------------------------
 
 

@@ -881,10 +881,16 @@ def content_withdraw(*, content: Content, reason: str, actor: Any, at: dt.dateti
         after={**_state(content), "reason": text, "comment": note.pk},
         at=at,
     )
+    still_out = outbox.posts_stop_for_withdrawal(content=content, revision=live, actor=actor, at=at)
+    body = gettext("{who} withdrew your item: {reason}").format(who=actor, reason=text)
+    if still_out:
+        body += "\n" + gettext("Take it down by hand where it was already posted: {posts}").format(
+            posts=", ".join(still_out)
+        )
     _notify(
         _authors(content),
         subject=gettext("Withdrawn from the portal: {title}").format(title=content.title),
-        body=gettext("{who} withdrew your item: {reason}").format(who=actor, reason=text),
+        body=body,
         content=content,
         at=at,
         actor=actor,
