@@ -541,7 +541,9 @@ def post_cancel(*, post: ChannelPost, actor: Any, at: dt.datetime) -> ChannelPos
     return post
 
 
-def posts_stop_for_withdrawal(*, content: Content, revision: ContentRevision, actor: Any, at: dt.datetime) -> list[str]:
+def posts_stop_for_withdrawal(
+    *, content: Content, revision: ContentRevision, actor: Any, at: dt.datetime
+) -> list[str]:
     """The item was withdrawn (by a leader, inside ``content_withdraw``'s transaction): posts of the withdrawn
     revision that are not out yet are cancelled; returns the URLs of posts already out on other platforms,
     which the editors must take down there by hand (the platform keeps them until then)."""
