@@ -124,6 +124,8 @@ def _register_routers() -> None:
     from zhengcai.policies.api import router as policies_router
     from zhengcai.publicity.api import router as publicity_router
     from zhengcai.securities.api import router as securities_router
+    from zhengcai.service.api import router as service_router
+    from zhengcai.training.api import router as training_router
 
     api.add_router("/", organizations_router)
     api.add_router("/", accounts_router)
@@ -135,6 +137,8 @@ def _register_routers() -> None:
     api.add_router("/", financing_router)
     api.add_router("/", policies_router)
     api.add_router("/", publicity_router)
+    api.add_router("/", training_router)
+    api.add_router("/", service_router)
 
 
 _register_routers()

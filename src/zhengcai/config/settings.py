@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "zhengcai.financing",
     "zhengcai.policies",
     "zhengcai.publicity",
+    "zhengcai.training",
+    "zhengcai.service",
     "zhengcai.portal",
     "zhengcai.demo",
 ]

@@ -34,6 +34,8 @@ urlpatterns = [
     path("", include("zhengcai.financing.urls")),
     path("", include("zhengcai.policies.urls")),
     path("", include("zhengcai.publicity.urls")),
+    path("", include("zhengcai.training.urls")),
+    path("", include("zhengcai.service.urls")),
     path("office/", include("zhengcai.accounts.urls")),
     path("office/", include("zhengcai.organizations.urls")),
     path("office/", include("zhengcai.core.urls")),

@@ -67,9 +67,17 @@ class P(StrEnum):
     PUBLICITY_APPROVE = "publicity.approve"  # a leader's approval and scheduling for publication
     PUBLICITY_VIEW = "publicity.view"  # the publicity items, reach dashboard and acknowledgement rates in scope
     OPEN_LETTER_ACK = "publicity.acknowledge"  # a supplier acknowledges the open letter to suppliers
+    TRAINING_LEARN = "training.learn"  # one's own registrations, recorded courses, assessments, certificates
+    TRAINING_REGISTER = "training.register"  # an organization registers its staff (one by one or in bulk)
+    TRAINING_MANAGE = "training.manage"  # courses, sessions, check-in, attendance, question banks (bureau, scoped)
+    TRAINING_VIEW = "training.view"  # training figures and coverage in scope
+    SERVICE_REQUEST = "service.request"  # an organization's own service requests, replies and ratings
+    SERVICE_HANDLE = "service.handle"  # requests routed to one's bureau department (handler, section head, director)
+    SERVICE_MANAGE = "service.manage"  # counterpart pairings, service levels, FAQ review (bureau, scoped)
+    SERVICE_VIEW = "service.view"  # service figures in scope
 
 
-_MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN}
+_MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN, P.TRAINING_LEARN}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.BUREAU_ADMIN: frozenset(
@@ -86,6 +94,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.GUARANTEE_VIEW,
             P.POLICY_MANAGE,
             P.PUBLICITY_VIEW,
+            P.TRAINING_MANAGE,
+            P.TRAINING_VIEW,
+            P.SERVICE_HANDLE,
+            P.SERVICE_MANAGE,
+            P.SERVICE_VIEW,
         }
     ),
     Role.BUREAU_REVIEWER: frozenset(
@@ -99,6 +112,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.FINANCING_VIEW_ALL,
             P.GUARANTEE_VIEW,
             P.PUBLICITY_VIEW,
+            P.TRAINING_MANAGE,
+            P.TRAINING_VIEW,
+            P.SERVICE_HANDLE,
+            P.SERVICE_VIEW,
         }
     ),
     Role.PUBLICITY_EDITOR: frozenset(_MEMBER | {P.POLICY_MANAGE, P.PUBLICITY_EDIT, P.PUBLICITY_VIEW}),
@@ -106,11 +123,34 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
         _MEMBER | {P.POLICY_MANAGE, P.PUBLICITY_EDIT, P.PUBLICITY_REVIEW, P.PUBLICITY_VIEW}
     ),
     Role.BUREAU_LEADER: frozenset(
-        _MEMBER | {P.PUBLICITY_APPROVE, P.PUBLICITY_VIEW, P.PROCUREMENT_VIEW_ALL, P.FINANCING_VIEW_ALL}
+        _MEMBER
+        | {
+            P.PUBLICITY_APPROVE,
+            P.PUBLICITY_VIEW,
+            P.PROCUREMENT_VIEW_ALL,
+            P.FINANCING_VIEW_ALL,
+            P.TRAINING_VIEW,
+            P.SERVICE_HANDLE,
+            P.SERVICE_VIEW,
+        }
     ),
-    Role.PURCHASER_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW}),
-    Role.AGENCY_STAFF: frozenset(_MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW}),
-    Role.SUPPLIER_STAFF: frozenset(_MEMBER | {P.BID_SUBMIT, P.FINANCING_APPLY, P.GUARANTEE_VIEW, P.OPEN_LETTER_ACK}),
+    Role.PURCHASER_STAFF: frozenset(
+        _MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW, P.TRAINING_REGISTER, P.SERVICE_REQUEST}
+    ),
+    Role.AGENCY_STAFF: frozenset(
+        _MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW, P.TRAINING_REGISTER, P.SERVICE_REQUEST}
+    ),
+    Role.SUPPLIER_STAFF: frozenset(
+        _MEMBER
+        | {
+            P.BID_SUBMIT,
+            P.FINANCING_APPLY,
+            P.GUARANTEE_VIEW,
+            P.OPEN_LETTER_ACK,
+            P.TRAINING_REGISTER,
+            P.SERVICE_REQUEST,
+        }
+    ),
     Role.BANK_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE, P.FINANCING_LEND, P.GUARANTEE_ISSUE, P.GUARANTEE_VIEW}),
     Role.GUARANTOR_OFFICER: frozenset(_MEMBER | {P.TOKENS_MANAGE, P.GUARANTEE_ISSUE, P.GUARANTEE_VIEW}),
     Role.EVALUATION_EXPERT: frozenset(_MEMBER | {P.EVALUATION_SCORE}),

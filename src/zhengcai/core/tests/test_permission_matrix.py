@@ -109,6 +109,11 @@ from zhengcai.publicity.tests.url_samples_content import publicity_api_path  # n
 
 URL_SAMPLES.update(POLICIES_URL_SAMPLES)
 URL_SAMPLES.update(PUBLICITY_URL_SAMPLES)
+from zhengcai.service.tests.url_samples import SERVICE_URL_SAMPLES  # noqa: E402
+from zhengcai.training.tests.url_samples import TRAINING_URL_SAMPLES  # noqa: E402
+
+URL_SAMPLES.update(TRAINING_URL_SAMPLES)
+URL_SAMPLES.update(SERVICE_URL_SAMPLES)
 
 # (url name, role) pairs that the role's permission allows in general but whose sample object
 # lies outside that role's scope, so the answer must be 404.
