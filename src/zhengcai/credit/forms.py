@@ -5,13 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhengcai.core.forms import DateInput
+
 from .rules import DEFAULT_RULES, RULE_LABELS, RULE_LIMITS, Kind, Severity
 
 
 def _date(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, help_text=help_text, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    return forms.DateField(label=label, required=required, help_text=help_text, widget=DateInput())
 
 
 class SupplierSearchForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhengcai.core.forms import DateInput
 from zhengcai.organizations.selectors import region_list
 
 from .models import EvaluationMethod, NoticeKind
@@ -22,12 +23,8 @@ class NoticeFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("All categories")), *Category.choices]
     )
-    date_from = forms.DateField(
-        label=_("Published from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Published until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("Published from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Published until"), required=False, widget=DateInput())
     amount_min = forms.DecimalField(
         label=_("Amount from (yuan)"), required=False, min_value=0, decimal_places=2, max_digits=14
     )
@@ -140,8 +137,8 @@ class ProjectForm(forms.Form):
 
 
 class TenderForm(forms.Form):
-    docs_from = forms.DateField(label=_("Documents available from"), widget=forms.DateInput(attrs={"type": "date"}))
-    docs_until = forms.DateField(label=_("Documents available until"), widget=forms.DateInput(attrs={"type": "date"}))
+    docs_from = forms.DateField(label=_("Documents available from"), widget=DateInput())
+    docs_until = forms.DateField(label=_("Documents available until"), widget=DateInput())
     deadline = forms.DateTimeField(
         label=_("Bid deadline and opening time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -189,7 +186,7 @@ class ScoreSheetForm(forms.Form):
 
 
 def _date(label: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, widget=DateInput())
 
 
 def _text(label: Any, rows: int = 3, required: bool = True) -> forms.CharField:

@@ -6,11 +6,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhengcai.core.forms import DateInput
+
 from .models import SecurityForm
 
 
 def _date(label: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, widget=DateInput())
 
 
 class GuaranteeForm(forms.Form):
