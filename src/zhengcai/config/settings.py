@@ -308,3 +308,8 @@ ZC_ADMIN_PATH = os.environ.get("ZC_ADMIN_PATH", "operator/")  # Django admin for
 ZC_OCID_PREFIX = os.environ.get("ZC_OCID_PREFIX", "ocds-zc0000")
 # The portal's public address, printed in QR codes and documents (e.g. https://zfcg.czj.heze.gov.cn).
 ZC_PUBLIC_URL = os.environ.get("ZC_PUBLIC_URL", "http://127.0.0.1:8000")
+# Training check-in QR codes: HMAC-SHA256 key (base64 of 32 bytes; unset: derived from SECRET_KEY), codes valid
+# until the session ends plus the grace; the share of a live session (meeting export) that counts as attended.
+TRAINING_CHECKIN_KEY = os.environ.get("ZC_TRAINING_CHECKIN_KEY", "")
+TRAINING_CHECKIN_GRACE_MINUTES = int(os.environ.get("ZC_TRAINING_CHECKIN_GRACE_MINUTES", "30"))
+TRAINING_LIVE_ATTENDANCE_PCT = int(os.environ.get("ZC_TRAINING_LIVE_ATTENDANCE_PCT", "80"))

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhengcai.core.forms import DateInput
 from zhengcai.organizations.models import EnterpriseSize, Organization, OrganizationKind
 
 from .models import FinancingProduct
@@ -15,7 +16,7 @@ def _money(label: Any, required: bool = True) -> forms.DecimalField:
 
 
 def _date(label: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, widget=DateInput())
 
 
 class ProductChoice(forms.ModelMultipleChoiceField):

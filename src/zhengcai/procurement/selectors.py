@@ -32,6 +32,7 @@ from .models import (
     Intention,
     IntentionStatus,
     Notice,
+    Payment,
     Project,
     ProjectStatus,
     Tender,
@@ -314,3 +315,26 @@ def complaints_for_bureau(*, user: Any) -> QuerySet[Complaint]:
 
 def complaint_for_bureau(*, user: Any, pk: int) -> Complaint:
     return complaints_for_bureau(user=user).get(pk=pk)
+
+
+# --- what an organization is party to (the service desk links requests to these) ---------------------
+
+
+def tenders_of(*, organization: Organization) -> QuerySet[Tender]:
+    """Tenders the organization bid in (any bid version), bought as purchaser or ran as agency."""
+    party = Q(project__purchaser=organization) | Q(project__agency=organization)
+    party |= Q(pk__in=Bid.objects.filter(supplier=organization).values("tender_id"))
+    return Tender.objects.filter(party).select_related("project__purchaser", "project__region")
+
+
+def contracts_of(*, organization: Organization) -> QuerySet[Contract]:
+    """Contracts the organization signed as supplier, bought as purchaser or ran as agency."""
+    party = Q(supplier=organization) | Q(project__purchaser=organization) | Q(project__agency=organization)
+    return Contract.objects.filter(party).select_related("project__purchaser", "project__region", "supplier")
+
+
+def payments_of(*, organization: Organization) -> QuerySet[Payment]:
+    """Payments under the contracts of ``contracts_of``."""
+    return Payment.objects.filter(contract__in=contracts_of(organization=organization).values("pk")).select_related(
+        "contract__project__purchaser"
+    )

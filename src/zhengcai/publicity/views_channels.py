@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from zhengcai.accounts.selectors import user_scope
 from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError, ServiceErrorGroup, bilingual
-from zhengcai.core.forms import apply_service_error
+from zhengcai.core.forms import DateInput, apply_service_error
 from zhengcai.core.permissions import P, permission
 
 from . import outbox
@@ -56,7 +56,7 @@ class RecordUrlForm(forms.Form):
 
 
 class MetricForm(forms.Form):
-    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=gettext_lazy("Day"), widget=DateInput())
     reads = forms.IntegerField(label=gettext_lazy("Reads"), min_value=0, max_value=2_000_000_000)
     shares = forms.IntegerField(label=gettext_lazy("Shares"), min_value=0, max_value=2_000_000_000)
     likes = forms.IntegerField(label=gettext_lazy("Likes"), min_value=0, max_value=2_000_000_000)

@@ -109,7 +109,7 @@ from zhengcai.publicity.tests.url_samples_content import publicity_api_path  # n
 
 URL_SAMPLES.update(POLICIES_URL_SAMPLES)
 URL_SAMPLES.update(PUBLICITY_URL_SAMPLES)
-from zhengcai.service.tests.url_samples import SERVICE_URL_SAMPLES  # noqa: E402
+from zhengcai.service.tests.url_samples import SERVICE_API_POST_BODIES, SERVICE_URL_SAMPLES  # noqa: E402
 from zhengcai.training.tests.url_samples import TRAINING_URL_SAMPLES  # noqa: E402
 
 URL_SAMPLES.update(TRAINING_URL_SAMPLES)
@@ -236,6 +236,7 @@ API_POST_BODIES: dict[str, dict[str, Any]] = {
     "/webhooks/endpoints": {"url": "https://bank.example.invalid/zhengcai/webhooks", "events": []},
 }
 API_POST_BODIES.update(financing_samples.FINANCING_API_POST_BODIES)
+API_POST_BODIES.update(SERVICE_API_POST_BODIES)
 # Bodies built for the calling user (objects, user), e.g. a guarantee issued by the caller's own institution.
 API_POST_BODY_BUILDERS: dict[str, Callable[[dict[str, Any], User | None], dict[str, Any]]] = dict(GUARANTEE_API_BODIES)
 

@@ -26,6 +26,8 @@ from zhengcai.demo.policies_seed import seed_policies
 from zhengcai.demo.procurement_plan import INTENTION_ONLY, NOW
 from zhengcai.demo.procurement_seed import PROJECTS, seed_procurement
 from zhengcai.demo.publicity_seed import seed_publicity
+from zhengcai.demo.service_seed import seed_service
+from zhengcai.demo.training_seed import seed_training
 from zhengcai.organizations.models import Organization, OrganizationKind, Region
 from zhengcai.organizations.regions import BUREAU_DEPARTMENTS, DISTRICTS_AND_COUNTIES, HEZE
 from zhengcai.organizations.services import (
@@ -122,6 +124,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Policy library: {documents} documents added"))
         publicity = seed_publicity(small=small)
         self.stdout.write(self.style.SUCCESS("Publicity: " + ", ".join(f"{k}={v}" for k, v in publicity.items())))
+        for label, seeded in (("Training", seed_training), ("Service desk", seed_service)):
+            added_now = seeded(small=small)
+            self.stdout.write(self.style.SUCCESS(f"{label}: " + ", ".join(f"{k}={v}" for k, v in added_now.items())))
         counts = {k: Organization.objects.filter(kind=k).count() for k in OrganizationKind.values}
         self.stdout.write(
             self.style.SUCCESS("Heze demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
