@@ -498,7 +498,26 @@ def content_update(
     except Exception:
         _discard(stored)
         raise
+    _tell_queue_it_left(content, before["status"], actor=actor, at=at)
     return content
+
+
+def _tell_queue_it_left(content: Content, status: str, *, actor: Any, at: dt.datetime) -> None:
+    """An edit took an item out of the publicity team's or the leaders' queue (or off its schedule): those
+    who were to act on it are told, so nobody reviews or approves a text that is no longer the one proposed."""
+    role = {S.IN_REVIEW: Role.PUBLICITY_REVIEWER, S.IN_APPROVAL: Role.BUREAU_LEADER, S.SCHEDULED: Role.BUREAU_LEADER}
+    if status not in role:
+        return
+    _notify(
+        users_with_bureau_role(role=role[S(status)], region_ids=_region_ids(content)),
+        subject=gettext("Back to draft after an edit: {title}").format(title=content.title),
+        body=gettext(
+            "{who} edited this item; it left your queue and will come back when it is submitted again."
+        ).format(who=actor),
+        content=content,
+        at=at,
+        actor=actor,
+    )
 
 
 @transaction.atomic
