@@ -21,14 +21,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhengcai.core.errors import ServiceError
-from zhengcai.guarantees.pdf import FONT  # the project's one CJK font file, used by path
+from zhengcai.guarantees.pdf import FONT, qr_svg  # the project's one CJK font file (by path), one QR style
 from zhengcai.policies.models import PolicyDocument
 
 from .errors import OutreachError
@@ -56,11 +55,6 @@ class Rendered:
     pdf: bytes
     pages: int
     url: str
-
-
-def qr_svg(data: str) -> str:
-    """The QR code as an SVG data URI (error correction M: survives a fold or a smudge)."""
-    return str(segno.make(data, error="m", micro=False).svg_data_uri(scale=4, border=2))
 
 
 def paragraphs(text: str) -> list[str]:
