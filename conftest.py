@@ -121,6 +121,9 @@ def heze(db: Any) -> dict[str, Any]:
         actor="test",
         at=AT,
     )
+    orgs["city_government"] = organization_create(
+        kind=OrganizationKind.GOVERNMENT, name="菏泽市人民政府", region=city, actor="test", at=AT
+    )
     return orgs
 
 
@@ -137,6 +140,7 @@ ROLE_HOME_ORG = {
     Role.GUARANTOR_OFFICER: "guarantor",
     Role.EVALUATION_EXPERT: "city_bureau",
     Role.AUDITOR: "city_bureau",
+    Role.GOVERNMENT_LEADER: "city_government",
 }
 
 

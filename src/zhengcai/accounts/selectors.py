@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from zhengcai.core.permissions import P, role_allows
-from zhengcai.organizations.models import Organization, Region
+from zhengcai.organizations.models import REGIONAL_KINDS, Organization, Region
 
 from .models import ApiToken, Membership, User
 
@@ -62,7 +62,7 @@ class Scope:
 
 def membership_scope(membership: Membership) -> Scope:
     org = membership.organization
-    if org.is_bureau:
+    if org.kind in REGIONAL_KINDS:
         if org.region.is_city:
             return Scope(everything=True)
         return Scope(region_ids=frozenset({org.region_id}))

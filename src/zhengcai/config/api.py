@@ -117,6 +117,7 @@ def _register_routers() -> None:
     from zhengcai.accounts.api import router as accounts_router
     from zhengcai.core.api import router as core_router
     from zhengcai.credit.api import router as credit_router
+    from zhengcai.evaluation.api import router as evaluation_router
     from zhengcai.financing.api import router as financing_router
     from zhengcai.guarantees.api import router as guarantees_router
     from zhengcai.integrations.api import router as integrations_router
@@ -139,6 +140,7 @@ def _register_routers() -> None:
     api.add_router("/", publicity_router)
     api.add_router("/", training_router)
     api.add_router("/", service_router)
+    api.add_router("/", evaluation_router)
 
 
 _register_routers()

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "zhengcai.publicity",
     "zhengcai.training",
     "zhengcai.service",
+    "zhengcai.evaluation",
     "zhengcai.portal",
     "zhengcai.demo",
 ]

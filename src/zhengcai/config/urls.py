@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("zhengcai.publicity.urls")),
     path("", include("zhengcai.training.urls")),
     path("", include("zhengcai.service.urls")),
+    path("", include("zhengcai.evaluation.urls")),
     path("office/", include("zhengcai.accounts.urls")),
     path("office/", include("zhengcai.organizations.urls")),
     path("office/", include("zhengcai.core.urls")),

@@ -36,6 +36,7 @@ class Role(models.TextChoices):
     GUARANTOR_OFFICER = "guarantor_officer", _("Guarantor officer")
     EVALUATION_EXPERT = "evaluation_expert", _("Evaluation expert")
     AUDITOR = "auditor", _("Auditor (read-only)")
+    GOVERNMENT_LEADER = "government_leader", _("Government leader (mayor, county head)")
 
 
 class P(StrEnum):
@@ -75,6 +76,10 @@ class P(StrEnum):
     SERVICE_HANDLE = "service.handle"  # requests routed to one's bureau department (handler, section head, director)
     SERVICE_MANAGE = "service.manage"  # counterpart pairings, service levels, FAQ review (bureau, scoped)
     SERVICE_VIEW = "service.view"  # service figures in scope
+    EVALUATION_VIEW = "evaluation.view"  # indicators, rankings, drill-downs, dashboards and reports in scope
+    EVALUATION_MANAGE = "evaluation.manage"  # periods, recomputation, targets, positions, red-flag thresholds
+    RED_FLAG_VIEW = "evaluation.red_flags"  # integrity red flags with their evidence (supervisors), in scope
+    EVALUATION_TASKS = "evaluation.tasks"  # tasks of the positions one holds: assign down, report progress up
 
 
 _MEMBER = {P.BACKOFFICE, P.ORG_VIEW_OWN, P.NOTIFICATIONS_OWN, P.TRAINING_LEARN}
@@ -99,6 +104,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.SERVICE_HANDLE,
             P.SERVICE_MANAGE,
             P.SERVICE_VIEW,
+            P.EVALUATION_VIEW,
+            P.EVALUATION_MANAGE,
+            P.RED_FLAG_VIEW,
+            P.EVALUATION_TASKS,
         }
     ),
     Role.BUREAU_REVIEWER: frozenset(
@@ -116,6 +125,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.TRAINING_VIEW,
             P.SERVICE_HANDLE,
             P.SERVICE_VIEW,
+            P.EVALUATION_VIEW,
+            P.RED_FLAG_VIEW,
+            P.EVALUATION_TASKS,
         }
     ),
     Role.PUBLICITY_EDITOR: frozenset(_MEMBER | {P.POLICY_MANAGE, P.PUBLICITY_EDIT, P.PUBLICITY_VIEW}),
@@ -132,10 +144,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.TRAINING_VIEW,
             P.SERVICE_HANDLE,
             P.SERVICE_VIEW,
+            P.EVALUATION_VIEW,
+            P.RED_FLAG_VIEW,
+            P.EVALUATION_TASKS,
         }
     ),
     Role.PURCHASER_STAFF: frozenset(
-        _MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW, P.TRAINING_REGISTER, P.SERVICE_REQUEST}
+        _MEMBER
+        | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW, P.TRAINING_REGISTER, P.SERVICE_REQUEST, P.EVALUATION_TASKS}
     ),
     Role.AGENCY_STAFF: frozenset(
         _MEMBER | {P.PROCUREMENT_MANAGE, P.GUARANTEE_VIEW, P.TRAINING_REGISTER, P.SERVICE_REQUEST}
@@ -163,8 +179,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.FINANCING_VIEW_ALL,
             P.GUARANTEE_VIEW,
             P.PUBLICITY_VIEW,
+            P.EVALUATION_VIEW,
+            P.RED_FLAG_VIEW,
         }
     ),
+    Role.GOVERNMENT_LEADER: frozenset(_MEMBER | {P.EVALUATION_VIEW, P.RED_FLAG_VIEW, P.EVALUATION_TASKS}),
 }
 
 # Which organization kinds may hold which roles (enforced when a membership is created).
@@ -181,6 +200,7 @@ ROLE_ORGANIZATION_KINDS: dict[Role, frozenset[str]] = {
     Role.GUARANTOR_OFFICER: frozenset({"guarantor"}),
     Role.EVALUATION_EXPERT: frozenset({"finance_bureau", "bureau_department"}),
     Role.AUDITOR: frozenset({"finance_bureau", "bureau_department"}),
+    Role.GOVERNMENT_LEADER: frozenset({"government"}),
 }
 
 

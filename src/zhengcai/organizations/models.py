@@ -50,6 +50,7 @@ class OrganizationKind(models.TextChoices):
     BANK = "bank", _("Bank")
     GUARANTOR = "guarantor", _("Guarantee institution")
     TRADING_CENTRE = "trading_centre", _("Public resources trading centre")
+    GOVERNMENT = "government", _("People's government")
 
 
 # Kinds that must carry a unified social credit code.
@@ -57,6 +58,9 @@ KINDS_WITH_CREDIT_CODE = frozenset(
     {OrganizationKind.SUPPLIER, OrganizationKind.AGENCY, OrganizationKind.BANK, OrganizationKind.GUARANTOR}
 )
 BUREAU_KINDS = frozenset({OrganizationKind.FINANCE_BUREAU, OrganizationKind.BUREAU_DEPARTMENT})
+# Kinds whose roles reach a whole region (the city's reach the whole city): the finance bureaus and the
+# people's governments whose leaders head the evaluation organization (mayor, county heads).
+REGIONAL_KINDS = BUREAU_KINDS | {OrganizationKind.GOVERNMENT}
 
 
 class EnterpriseSize(models.TextChoices):

@@ -114,6 +114,13 @@ from zhengcai.training.tests.url_samples import TRAINING_URL_SAMPLES  # noqa: E4
 
 URL_SAMPLES.update(TRAINING_URL_SAMPLES)
 URL_SAMPLES.update(SERVICE_URL_SAMPLES)
+from zhengcai.evaluation.tests.url_samples import (  # noqa: E402
+    EVALUATION_API_POST_BODIES,
+    EVALUATION_URL_SAMPLES,
+    evaluation_api_path,
+)
+
+URL_SAMPLES.update(EVALUATION_URL_SAMPLES)
 
 # (url name, role) pairs that the role's permission allows in general but whose sample object
 # lies outside that role's scope, so the answer must be 404.
@@ -227,6 +234,7 @@ def _api_path(op: Operation, objects: dict[str, Any]) -> str:
     path += guarantee_api_query(op.path, objects)
     path = policies_api_path(path, objects)
     path = publicity_api_path(path, objects)
+    path = evaluation_api_path(path, objects)
     assert "{" not in path, f"add a sample for the path parameter in {op.path}"
     return "/api/v1" + path
 
@@ -237,6 +245,7 @@ API_POST_BODIES: dict[str, dict[str, Any]] = {
 }
 API_POST_BODIES.update(financing_samples.FINANCING_API_POST_BODIES)
 API_POST_BODIES.update(SERVICE_API_POST_BODIES)
+API_POST_BODIES.update(EVALUATION_API_POST_BODIES)
 # Bodies built for the calling user (objects, user), e.g. a guarantee issued by the caller's own institution.
 API_POST_BODY_BUILDERS: dict[str, Callable[[dict[str, Any], User | None], dict[str, Any]]] = dict(GUARANTEE_API_BODIES)
 

@@ -1,0 +1,7 @@
+"""Evaluation API: the dashboards operations (mounted by evaluation/api.py)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["evaluation"])

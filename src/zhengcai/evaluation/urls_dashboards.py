@@ -1,0 +1,7 @@
+"""Evaluation URLs: the dashboards pages."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,7 @@
+"""Evaluation URLs: the indicators pages."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
