@@ -54,7 +54,7 @@ class Progress:
 
 def _handler(kind: str) -> Callable[..., dict[str, Any]]:
     module, name = HANDLERS[kind].split(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), name)
 
 
 def job_request(*, kind: str, params: dict[str, Any], actor: Any, at: dt.datetime) -> ComputeJob:
