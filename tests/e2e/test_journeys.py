@@ -35,6 +35,7 @@ ROLE_PANELS: dict[Role, list[str]] = {
     Role.GUARANTOR_OFFICER: ["API tokens of your institution"],
     Role.EVALUATION_EXPERT: ["Evaluation assignments"],
     Role.AUDITOR: ["Latest recorded changes"],
+    Role.GOVERNMENT_LEADER: ["Business-environment evaluation"],
 }
 
 

@@ -42,3 +42,10 @@ class FlagError(StrEnum):
     PARAM = "evaluation.red_flag.param"
     NOTE = "evaluation.red_flag.note"
     STATUS = "evaluation.red_flag.status"
+
+
+class ReportError(StrEnum):
+    """Dashboards, period reports and the public page (reports.py, views_dashboards.py, api_dashboards.py)."""
+
+    PERIOD = "evaluation.report.period"
+    NO_SNAPSHOT = "evaluation.report.no_snapshot"

@@ -20,6 +20,6 @@ urlpatterns = [
     path("office/challenges/<int:pk>/complaint/", office_views.complaint_new, name="complaint_new"),
     path("office/complaints/", office_views.complaints, name="complaints"),
     path("office/complaints/<int:pk>/", office_views.complaint_handle, name="complaint"),
-    path("office/evaluation/", office_views.score_sheets, name="score_sheets"),
-    path("office/evaluation/<str:number>/", office_views.score_sheet, name="score_sheet"),
+    path("office/scoring/", office_views.score_sheets, name="score_sheets"),
+    path("office/scoring/<str:number>/", office_views.score_sheet, name="score_sheet"),
 ]

@@ -268,6 +268,7 @@ def test_api_operations_are_all_in_the_openapi_document(client: Client) -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_role_matrix_api(role: Role, role_users: dict[Role, User], objects: dict[str, Any]) -> None:
+    objects["matrix_user"] = role_users[role]  # for paths of the caller's own objects (evaluation tasks)
     for op in api_operations():
         client = Client()
         client.force_login(role_users[role])

@@ -341,9 +341,9 @@ def test_expert_scores_through_the_back_office_and_others_get_404(
     members = committee_draw(project=opened, size=5, actor=purchaser, at=OPENING, rng=random.Random(3))
     client = Client()
     client.force_login(members[0].expert)
-    listing = client.get("/office/evaluation/")
+    listing = client.get("/office/scoring/")
     assert opened.number in listing.content.decode()
-    url = f"/office/evaluation/{opened.number}/"
+    url = f"/office/scoring/{opened.number}/"
     page = client.get(url)
     assert page.status_code == 200
     assert "的技术方案" in page.content.decode()

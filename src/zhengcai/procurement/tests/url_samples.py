@@ -108,7 +108,7 @@ def _seat(o: dict[str, Any], user: Any) -> str:
     project = ensure_procurement(o)["project"]
     if Role.EVALUATION_EXPERT in user_roles(user=user):
         CommitteeMember.objects.get_or_create(project=project, expert=user, defaults={"drawn_at": timezone.now()})
-    return f"/office/evaluation/{project.number}/"
+    return f"/office/scoring/{project.number}/"
 
 
 def _call(method: str, path: str) -> Any:
@@ -130,7 +130,7 @@ PROCUREMENT_URL_SAMPLES: dict[str, Any] = {
     "procurement:project_new": lambda o, u: _call("GET", "/office/projects/new/"),
     "procurement:manage": lambda o, u: _call("GET", f"/office/projects/{ensure_procurement(o)['project'].number}/"),
     "procurement:bid": lambda o, u: _call("GET", f"/projects/{ensure_procurement(o)['project'].number}/bid/"),
-    "procurement:score_sheets": lambda o, u: _call("GET", "/office/evaluation/"),
+    "procurement:score_sheets": lambda o, u: _call("GET", "/office/scoring/"),
     "procurement:challenge_new": lambda o, u: _call(
         "GET", f"/projects/{ensure_procurement(o)['project'].number}/challenge/"
     ),
