@@ -20,6 +20,8 @@ from zhengcai.accounts.services import membership_create, user_create
 from zhengcai.core.permissions import Role
 from zhengcai.demo import data
 from zhengcai.demo.credit_seed import seed_credit
+from zhengcai.demo.evaluation_chain_seed import seed_evaluation_chain
+from zhengcai.demo.evaluation_flags_seed import seed_evaluation_flags
 from zhengcai.demo.financing_seed import seed_financing
 from zhengcai.demo.guarantees_seed import seed_guarantees
 from zhengcai.demo.policies_seed import seed_policies
@@ -127,6 +129,11 @@ class Command(BaseCommand):
         for label, seeded in (("Training", seed_training), ("Service desk", seed_service)):
             added_now = seeded(small=small)
             self.stdout.write(self.style.SUCCESS(f"{label}: " + ", ".join(f"{k}={v}" for k, v in added_now.items())))
+        # The evaluation organization (mayor → … → unit heads) with its tasks, then the integrity red flags.
+        chain = seed_evaluation_chain(at=NOW, password=password)
+        self.stdout.write(self.style.SUCCESS("Responsibility chain: " + ", ".join(f"{k}={v}" for k, v in chain.items())))
+        flags = seed_evaluation_flags(at=NOW)
+        self.stdout.write(self.style.SUCCESS("Red flags: " + ", ".join(f"{k}={v}" for k, v in flags.items())))
         counts = {k: Organization.objects.filter(kind=k).count() for k in OrganizationKind.values}
         self.stdout.write(
             self.style.SUCCESS("Heze demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

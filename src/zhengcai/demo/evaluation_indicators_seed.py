@@ -1,0 +1,42 @@
+"""Demo seed of the indicators: compute 2026 (the year, its quarters and months) through the snapshot job, close
+the past quarters and their months as of the day after each ends, and recompute the closed ones as of their
+closing moment; the current quarter and months stay open. Idempotent: closed periods stay closed, and a period
+already computed is not computed again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from zhengcai.core.errors import ServiceError
+from zhengcai.evaluation import compute, jobs, periods
+from zhengcai.evaluation.models import JobKind, PeriodStatus, Snapshot
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def seed_evaluation_indicators(*, at: dt.datetime) -> dict[str, Any]:
+    year = at.astimezone(SH).year
+    today = at.astimezone(SH).date()
+    closed: list[str] = []
+    for label in compute.year_labels(year):
+        period = compute.period_ensure(label)
+        if period.kind == "year" or period.end > today or period.status == PeriodStatus.CLOSED:
+            continue
+        quarter_end = compute.parse_label(f"{year}-Q{(period.start.month - 1) // 3 + 1}")[2]
+        if quarter_end > today:
+            continue  # months of the current quarter stay open
+        closing = dt.datetime.combine(period.end, dt.time(9), tzinfo=SH) + dt.timedelta(days=1)
+        periods.period_close(period=period, actor="system", at=min(closing, at))
+        closed.append(label)
+    computed = Snapshot.objects.filter(period__label=str(year)).exists()
+    job_id = None
+    if not computed or closed:
+        try:
+            job = jobs.job_request(kind=JobKind.SNAPSHOT, params={"year": year}, actor="system", at=at)
+        except ServiceError:  # the same job is already queued: the worker computes it
+            pass
+        else:
+            job_id = jobs.job_run(job.pk).pk
+    return {"year": year, "closed": closed, "job": job_id}

@@ -1,0 +1,72 @@
+"""Reads of periods, snapshots, values and targets (other areas build on these; keep the signatures)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from zhengcai.organizations.models import Region
+
+from . import catalogue
+from .models import ComputeJob, IndicatorTarget, Period, Snapshot, SnapshotValue
+
+
+def period_get(label: str) -> Period | None:
+    """The period with this label (2026, 2026-Q3, 2026-07), or None where it was never created."""
+    return Period.objects.filter(label=label).first()
+
+
+def periods_list(kind: str | None = None) -> QuerySet[Period]:
+    qs = Period.objects.all().order_by("start", "kind")
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def latest_snapshot(period: Period) -> Snapshot | None:
+    """The newest snapshot of a period (None where it has not been computed)."""
+    return Snapshot.objects.filter(period=period).order_by("-computed_at", "-pk").first()
+
+
+def latest_values(*, period_label: str) -> dict[tuple[str, int], SnapshotValue]:
+    """{(indicator code, region id): value} from the period's newest snapshot ({} where there is none)."""
+    period = period_get(period_label)
+    snapshot = latest_snapshot(period) if period is not None else None
+    if snapshot is None:
+        return {}
+    return {(v.indicator, v.region_id): v for v in snapshot.values.select_related("region")}
+
+
+def target_for(code: str, year: int) -> Decimal | None:
+    """The year's target for an indicator: the newest IndicatorTarget, else the catalogue's default."""
+    row = IndicatorTarget.objects.filter(indicator=code, year=year).order_by("-set_at", "-pk").first()
+    if row is not None:
+        return row.target
+    return catalogue.get(code).target
+
+
+def targets_for_year(year: int) -> dict[str, Decimal | None]:
+    return {i.code: target_for(i.code, year) for i in catalogue.INDICATORS}
+
+
+def indicator_records(code: str, region: Region, period: Period) -> list[dict[str, Any]]:
+    """The drill-down of one figure: the records it was computed from, as of the latest snapshot's as_of
+    (as of the period's closing moment, or now, where the period has not been computed)."""
+    from zhengcai.core import clock
+
+    from .compute import period_as_of, records
+
+    snapshot = latest_snapshot(period)
+    as_of: dt.datetime = snapshot.as_of if snapshot is not None else period_as_of(period, clock.now())
+    return records(code, region, period, as_of)
+
+
+def job_get(pk: int) -> ComputeJob | None:
+    return ComputeJob.objects.filter(pk=pk).first()
+
+
+def jobs_recent(limit: int = 20) -> QuerySet[ComputeJob]:
+    return ComputeJob.objects.select_related("created_by").order_by("-created_at", "-pk")[:limit]
