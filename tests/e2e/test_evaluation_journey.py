@@ -205,7 +205,8 @@ def test_mayor_ranking_drill_down_late_payment_red_flag_and_report(
     page.goto(f"{live_server.url}/office/evaluation/reports/")
     href = page.get_by_test_id("table-reports").get_by_test_id("pdf").first.get_attribute("href")
     response = page.request.get(f"{live_server.url}{href}")  # the signed-in browser's own session
-    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert response.ok
+    assert response.headers["content-type"] == "application/pdf"
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.body())
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -130,9 +130,7 @@ URL_SAMPLES: dict[str, Any] = {
     "evaluation:region": lambda o, u: _call("GET", "/office/evaluation/regions/371721/?period=2026", o),
     "evaluation:region_xlsx": lambda o, u: _call("GET", "/office/evaluation/regions/371721/export.xlsx", o),
     "evaluation:reports": lambda o, u: _call("GET", "/office/evaluation/reports/", o),
-    "evaluation:report_new": lambda o, u: _call(
-        "POST", "/office/evaluation/reports/new/", o, {"period": "2026"}
-    ),
+    "evaluation:report_new": lambda o, u: _call("POST", "/office/evaluation/reports/new/", o, {"period": "2026"}),
     "evaluation:report_file": lambda o, u: _call(
         "GET", f"/office/evaluation/reports/{ensure_dashboards(o)['dash_report'].pk}/pdf/", o
     ),

@@ -131,7 +131,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{label}: " + ", ".join(f"{k}={v}" for k, v in added_now.items())))
         # The evaluation organization (mayor → … → unit heads) with its tasks, then the integrity red flags.
         chain = seed_evaluation_chain(at=NOW, password=password)
-        self.stdout.write(self.style.SUCCESS("Responsibility chain: " + ", ".join(f"{k}={v}" for k, v in chain.items())))
+        self.stdout.write(
+            self.style.SUCCESS("Responsibility chain: " + ", ".join(f"{k}={v}" for k, v in chain.items()))
+        )
         flags = seed_evaluation_flags(at=NOW)
         self.stdout.write(self.style.SUCCESS("Red flags: " + ", ".join(f"{k}={v}" for k, v in flags.items())))
         counts = {k: Organization.objects.filter(kind=k).count() for k in OrganizationKind.values}
