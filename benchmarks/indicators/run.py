@@ -257,9 +257,12 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--target", type=float, default=10.0)
     parser.add_argument("--explain", action="append", default=[], help="print EXPLAIN ANALYZE of CODE's queries")
+    parser.add_argument("--keep", action="store_true", help="keep the generated database (its name is printed)")
+    parser.add_argument("--reuse", default="", help="measure again on a database kept by --keep (no generation)")
     args = parser.parse_args()
-    name = f"zc_bench_ind_{os.getpid()}"
-    _admin(args.database_url, f'CREATE DATABASE "{name}"')
+    name = args.reuse or f"zc_bench_ind_{os.getpid()}"
+    if not args.reuse:
+        _admin(args.database_url, f'CREATE DATABASE "{name}"')
     try:
         os.environ["DATABASE_URL"] = _with_db(args.database_url, name)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengcai.config.settings")
@@ -271,7 +274,8 @@ def main() -> None:
         start = time.perf_counter()
         call_command("migrate", verbosity=0)
         print(f"migrated in {time.perf_counter() - start:.1f} s")
-        generate(args.n)
+        if not args.reuse:
+            generate(args.n)
         compute_s, count_s, contracts = measure()
         for code in args.explain:
             explain(code)
@@ -285,7 +289,10 @@ def main() -> None:
 
         connections.close_all()
     finally:
-        _admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep or args.reuse:
+            print(f"database kept: {name} (drop it with DROP DATABASE)")
+        else:
+            _admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

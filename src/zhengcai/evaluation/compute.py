@@ -105,10 +105,21 @@ class Part:
         return qs
 
 
+Rows = Callable[[dt.date, dt.date, dt.datetime], list[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class Spec:
-    parts: tuple[Part, ...]
+    parts: tuple[Part, ...] = ()
     scale: Decimal = Decimal(1)  # value = num / den × scale (percent: 100); fen and count: value = num
+    # records computed in Python (a working-day due date cannot be computed in SQL portably): ``rows(start,
+    # end, as_of)`` returns the records dated in [start, end) as dicts with ev, reg, num, den and the
+    # drill-down columns; grouped by region and month in Python, additive like the parts
+    rows: Rows | None = None
+    # a figure that is not additive over months (distinct organizations): ``per_period(start, end, as_of)``
+    # gives {region id: (num, den, count)} for the period itself (one grouped query); ``rows`` lists the
+    # same records for the drill-down
+    per_period: Callable[[dt.date, dt.date, dt.datetime], dict[int, tuple[Decimal, Decimal, int]]] | None = None
 
 
 # --- the record sets ---------------------------------------------------------------------------------------
@@ -451,6 +462,178 @@ def attendance(as_of: dt.datetime) -> QuerySet[Any]:
     )
 
 
+def _local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return dt.datetime.combine(start, dt.time(0), tzinfo=SH), dt.datetime.combine(end, dt.time(0), tzinfo=SH)
+
+
+# --- training coverage: distinct organizations, per period ------------------------------------------------
+def _covered_organizations(start: dt.date, end: dt.date, as_of: dt.datetime) -> QuerySet[Any]:
+    """Budget units and agencies active (created by as_of, not deactivated), annotated with ``reg`` and
+    ``covered``: a staff member's training completion (training/figures.py: attendance established, not
+    cancelled) in [start, end) known by as_of."""
+    from zhengcai.organizations.models import Organization, OrganizationStatus
+    from zhengcai.training.figures import AGENCY_KINDS, PURCHASER_KINDS
+    from zhengcai.training.models import Registration, RegistrationStatus
+
+    first, after = _local_bounds(start, end)
+    done = (
+        Registration.objects.filter(
+            participant__organization=OuterRef("pk"),
+            completed_at__gte=first,
+            completed_at__lt=after,
+            completed_at__lte=as_of,
+        )
+        .exclude(status=RegistrationStatus.CANCELLED, cancelled_at__lte=as_of)
+        .order_by()
+    )
+    return (
+        Organization.objects.filter(
+            kind__in=[*PURCHASER_KINDS, *AGENCY_KINDS], status=OrganizationStatus.ACTIVE, created_at__lte=as_of
+        )
+        .annotate(
+            reg=F("region_id"),
+            covered=Exists(done),
+            first_done=Subquery(done.order_by("completed_at").values("completed_at")[:1]),
+        )
+        .order_by()
+    )
+
+
+def training_cells(start: dt.date, end: dt.date, as_of: dt.datetime) -> dict[int, tuple[Decimal, Decimal, int]]:
+    """{region id: (organizations covered, organizations, organizations)}: one grouped query."""
+    out: dict[int, tuple[Decimal, Decimal, int]] = {}
+    rows = (
+        _covered_organizations(start, end, as_of)
+        .values("reg")
+        .annotate(d=Count("pk"), n=Count("pk", filter=Q(covered=True)))
+        .order_by()
+    )
+    for row in rows:
+        out[row["reg"]] = (Decimal(row["n"]), Decimal(row["d"]), row["d"])
+    return out
+
+
+def training_rows(start: dt.date, end: dt.date, as_of: dt.datetime) -> list[dict[str, Any]]:
+    """The organizations of the coverage, covered (1) or not (0), dated by their first completion."""
+    out = []
+    qs = _covered_organizations(start, end, as_of).values_list("pk", "reg", "name", "kind", "covered", "first_done")
+    for pk, reg, name, kind, covered, first_done in qs.order_by("region__sort", "name", "pk"):
+        out.append(
+            {
+                "pk": pk,
+                "reg": reg,
+                "ev": first_done.astimezone(SH).date() if first_done is not None else None,
+                "num": Decimal(1 if covered else 0),
+                "den": Decimal(1),
+                "kind": "organization",
+                "project_link": False,
+                "title": name,
+                "organization_kind": kind,
+            }
+        )
+    return out
+
+
+# --- bid-security refunds: the due day counts working days --------------------------------------------------
+def refund_rows(start: dt.date, end: dt.date, as_of: dt.datetime) -> list[dict[str, Any]]:
+    """Cash bid securities (bank transfers) whose refund fell due in [start, end) (S-BID-REFUND-5WD): 5
+    working days after the trigger known by as_of — the result notice for the losers, the contract signing
+    for the winner, the termination notice where the procurement ended without a contract (the same triggers
+    as the securities app's refund clock). Counted once refunded or once the due day has passed; on time where
+    refunded on or before the due day. The refund is known by its date (the securities app refuses a refund
+    dated after the day it is recorded)."""
+    from zhengcai.procurement.models import Contract, Notice, NoticeKind
+    from zhengcai.securities import rules
+    from zhengcai.securities.models import BidSecurity, SecurityForm, SecurityStatus
+
+    today = as_of.astimezone(SH).date()
+    # a trigger lies at most a few weeks before its due day (5 working days, the longest holiday included)
+    earliest = start - dt.timedelta(days=31)
+    first, after = _local_bounds(earliest, end)
+    result = Case(
+        When(
+            tender__project__award__result_published_at__lte=as_of,
+            then=F("tender__project__award__result_published_at"),
+        ),
+        default=None,
+    )
+    is_winner = Q(tender__project__award__winning_bid__supplier_id=F("supplier_id"))
+    signed = Subquery(
+        Contract.objects.filter(project=OuterRef("tender__project"), created_at__lte=as_of).values("signed_on")[:1]
+    )
+    ended = Subquery(
+        Notice.objects.filter(
+            project=OuterRef("tender__project"), kind=NoticeKind.TERMINATION, published_at__lte=as_of
+        )
+        .order_by("published_at")
+        .values("published_at")[:1]
+    )
+    qs = (
+        BidSecurity.objects.filter(recorded_at__lte=as_of, form=SecurityForm.TRANSFER)
+        .exclude(status=SecurityStatus.NONE)
+        .filter(tender__deadline__lt=after)
+        .annotate(
+            result_at=result,
+            winner=Case(When(is_winner, then=Value(True)), default=Value(False)),
+            signed_on=signed,
+            ended_at=ended,
+        )
+        .filter(Q(result_at__gte=first) | Q(signed_on__gte=earliest) | Q(ended_at__gte=first))
+        .order_by()
+        .values_list(
+            "pk",
+            "tender__project__region_id",
+            "winner",
+            "result_at",
+            "signed_on",
+            "ended_at",
+            "refunded_on",
+            "tender__project__number",
+            "tender__project__title",
+            "tender__project__purchaser__name",
+            "supplier__name",
+            "amount_fen",
+        )
+    )
+    due_of: dict[dt.date, dt.date] = {}
+    out = []
+    for pk, reg, winner, result_at, signed_on, ended_at, refunded_on, number, title, purchaser, supplier, fen in qs:
+        if ended_at is not None:
+            trigger = ended_at.astimezone(SH).date()
+        elif winner:
+            trigger = signed_on
+        else:
+            trigger = result_at.astimezone(SH).date() if result_at is not None else None
+        if trigger is None:
+            continue
+        if trigger not in due_of:
+            due_of[trigger] = rules.bid_refund_due(trigger)
+        due = due_of[trigger]
+        refunded = refunded_on if refunded_on is not None and refunded_on <= today else None
+        if not (start <= due < end) or (refunded is None and due >= today):
+            continue
+        out.append(
+            {
+                "pk": pk,
+                "reg": reg,
+                "ev": due,
+                "num": Decimal(1 if refunded is not None and refunded <= due else 0),
+                "den": Decimal(1),
+                "kind": "bid_security",
+                "project_link": True,
+                "number": number,
+                "title": title,
+                "purchaser": purchaser,
+                "supplier": supplier,
+                "amount_fen": fen,
+                "trigger_on": trigger,
+                "refunded_on": refunded,
+            }
+        )
+    out.sort(key=lambda r: (r["ev"], r["pk"]))
+    return out
+
+
 P100 = HUNDRED
 TENDER = {"deadline": "deadline", "published_at": "published_at"}
 CONTRACT = {"supplier": "supplier__name", "amount_fen": "amount_fen", "signed_on": "signed_on"}
@@ -628,8 +811,8 @@ QUERIES["publicity_reach"] = Spec(
         Part("attendance", attendance, project=None, fields={"title": "event__title"}, moment="event__starts_at"),
     )
 )
-# Not computed yet: training_coverage (distinct organizations are not additive over months) and
-# bid_security_refund_on_time (its due day counts working days after the award or the contract).
+QUERIES["bid_security_refund_on_time"] = Spec(scale=P100, rows=refund_rows)
+QUERIES["training_coverage"] = Spec(scale=P100, rows=training_rows, per_period=training_cells)
 
 
 def implemented() -> list[str]:
@@ -655,7 +838,13 @@ def monthly(code: str, start: dt.date, end: dt.date, as_of: dt.datetime) -> dict
     """{(region id, first of month): (num, den, count)} for records dated in [start, end), one grouped query
     per part."""
     out: dict[tuple[int, dt.date], Cell] = {}
-    for part in QUERIES[code].parts:
+    spec = QUERIES[code]
+    if spec.rows is not None:
+        for record in spec.rows(start, end, as_of):
+            key = (record["reg"], record["ev"].replace(day=1))
+            n, d, c = out.get(key, (Decimal(0), Decimal(0), 0))
+            out[key] = (n + record["num"], d + record["den"], c + 1)
+    for part in spec.parts:
         rows = (
             part.in_range(as_of, start, end)
             .annotate(month=TruncMonth("ev", output_field=DateField()))
@@ -691,6 +880,16 @@ def roll_up(
         acc = total if region.is_city else per_region.get(region.pk, [Decimal(0), Decimal(0), 0])
         out[region.pk] = (acc[0], acc[1], acc[2])
     return out
+
+
+def per_region(cells: dict[int, Cell], regions: list[Region]) -> dict[int, Cell]:
+    """A period's own figures by region (not additive over months); the city row sums every region."""
+    total = (
+        sum((c[0] for c in cells.values()), Decimal(0)),
+        sum((c[1] for c in cells.values()), Decimal(0)),
+        sum(c[2] for c in cells.values()),
+    )
+    return {r.pk: total if r.is_city else cells.get(r.pk, (Decimal(0), Decimal(0), 0)) for r in regions}
 
 
 def digest_of(values: list[SnapshotValue], codes: dict[int, str]) -> str:
@@ -795,9 +994,14 @@ def snapshots_compute(
     for as_of, group in by_as_of.items():
         start, end = min(p.start for p in group), max(p.end for p in group)
         for code in codes:
-            cells = monthly(code, start, end, as_of)
-            for period in group:
-                results[period.pk][code] = roll_up(cells, period.start, period.end, regions)
+            per_period = QUERIES[code].per_period
+            if per_period is not None:
+                for period in group:
+                    results[period.pk][code] = per_region(per_period(period.start, period.end, as_of), regions)
+            else:
+                cells = monthly(code, start, end, as_of)
+                for period in group:
+                    results[period.pk][code] = roll_up(cells, period.start, period.end, regions)
             done += 1
             if progress is not None:
                 progress(int(90 * done / steps), f"{code} · {as_of.astimezone(SH):%Y-%m-%d %H:%M}")
@@ -834,7 +1038,10 @@ def run_snapshot_job(*, job: ComputeJob, progress: Progress) -> dict[str, Any]:
 def records(code: str, region: Region, period: Period, as_of: dt.datetime) -> list[dict[str, Any]]:
     """The records a figure is computed from, each with its numerator and denominator contribution."""
     out: list[dict[str, Any]] = []
-    for part in QUERIES[code].parts:
+    spec = QUERIES[code]
+    if spec.rows is not None:
+        out.extend(r for r in spec.rows(period.start, period.end, as_of) if region.is_city or r["reg"] == region.pk)
+    for part in spec.parts:
         qs = part.in_range(as_of, period.start, period.end)
         if not region.is_city:
             qs = qs.filter(reg=region.pk)

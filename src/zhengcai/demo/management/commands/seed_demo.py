@@ -22,6 +22,7 @@ from zhengcai.demo import data
 from zhengcai.demo.credit_seed import seed_credit
 from zhengcai.demo.evaluation_chain_seed import seed_evaluation_chain
 from zhengcai.demo.evaluation_flags_seed import seed_evaluation_flags
+from zhengcai.demo.evaluation_indicators_seed import seed_evaluation_indicators
 from zhengcai.demo.financing_seed import seed_financing
 from zhengcai.demo.guarantees_seed import seed_guarantees
 from zhengcai.demo.policies_seed import seed_policies
@@ -136,6 +137,8 @@ class Command(BaseCommand):
         )
         flags = seed_evaluation_flags(at=NOW)
         self.stdout.write(self.style.SUCCESS("Red flags: " + ", ".join(f"{k}={v}" for k, v in flags.items())))
+        indicators = seed_evaluation_indicators(at=NOW)
+        self.stdout.write(self.style.SUCCESS("Indicators: " + ", ".join(f"{k}={v}" for k, v in indicators.items())))
         counts = {k: Organization.objects.filter(kind=k).count() for k in OrganizationKind.values}
         self.stdout.write(
             self.style.SUCCESS("Heze demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
