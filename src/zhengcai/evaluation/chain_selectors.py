@@ -152,8 +152,9 @@ class IndicatorReading:
     meets: bool | None
 
 
-def latest_indicator_value(*, code: str, region_id: int, target: Decimal | None) -> IndicatorReading | None:
-    """The indicator's value for the region in the newest snapshot holding it (None where none was computed).
+def latest_indicator_value(*, code: str, region_id: int, target: Decimal | None, year: int) -> IndicatorReading | None:
+    """The indicator's value for the region over the task's year (the target's horizon), from the newest
+    snapshot of that year (None where none was computed).
 
     Read straight from the snapshots (Snapshot/SnapshotValue of this app) so the chain does not depend on the
     indicators area's selectors."""
@@ -161,7 +162,9 @@ def latest_indicator_value(*, code: str, region_id: int, target: Decimal | None)
     if indicator is None:
         return None
     row = (
-        SnapshotValue.objects.filter(indicator=code, region_id=region_id)
+        SnapshotValue.objects.filter(
+            indicator=code, region_id=region_id, snapshot__period__kind="year", snapshot__period__start__year=year
+        )
         .select_related("snapshot__period")
         .order_by("-snapshot__computed_at", "-snapshot__pk")
         .first()
@@ -234,7 +237,9 @@ def chain_tree(*, user: Any, today: dt.date) -> list[TreeRow]:
             holders = getattr(p, "current_holders", [])
             readings = []
             for task in indicator_tasks.get(p.pk, []):
-                reading = latest_indicator_value(code=task.indicator, region_id=p.region_id, target=task.target)
+                reading = latest_indicator_value(
+                    code=task.indicator, region_id=p.region_id, target=task.target, year=task.due_on.year
+                )
                 if reading is not None:
                     readings.append((task, reading))
             rows.append(

@@ -604,7 +604,8 @@ def refund_rows(start: dt.date, end: dt.date, as_of: dt.datetime) -> list[dict[s
             trigger = signed_on
         else:
             trigger = result_at.astimezone(SH).date() if result_at is not None else None
-        if trigger is None:
+        # the due day comes at least 5 days after the trigger: none in [start, end) from a trigger that late
+        if trigger is None or trigger + dt.timedelta(days=5) >= end:
             continue
         if trigger not in due_of:
             due_of[trigger] = rules.bid_refund_due(trigger)

@@ -171,7 +171,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reading = None
     if task.indicator:
         reading = selectors.latest_indicator_value(
-            code=task.indicator, region_id=task.position.region_id, target=task.target
+            code=task.indicator, region_id=task.position.region_id, target=task.target, year=task.due_on.year
         )
     context = {
         "task": task,
