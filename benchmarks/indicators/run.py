@@ -8,9 +8,10 @@ the regions (the city and ten counties), one purchaser per region, suppliers and
 ORM, then generates N projects with their tender, one bid and its opening, the award, the contract (SME or
 not, advance payment, acceptance), one payment, a bid security and a performance security by bulk SQL
 (``INSERT ... SELECT ... FROM generate_series``), spread over 2026. Then it times the real
-``compute.snapshots_compute`` for the year, its 4 quarters and 12 months (one grouped pass per indicator,
-roll-ups, 17 snapshots stored) beside a single ``SELECT COUNT(*)`` over the contracts in the same run, and
-prints the ratio. The database is dropped at the end.
+``compute.snapshots_compute`` for the year, its 4 quarters and 12 months (one grouped pass per family of
+indicators over the same rows, or per indicator, on two connections at once; roll-ups, 17 snapshots
+stored) beside a single ``SELECT COUNT(*)`` over the contracts in the same run, and prints the ratio. The database is dropped at the end (``--keep`` keeps it; ``--reuse NAME`` measures
+again on a kept one without generating; ``--workers 1`` runs the queries one after the other).
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--target", type=float, default=10.0)
     parser.add_argument("--explain", action="append", default=[], help="print EXPLAIN ANALYZE of CODE's queries")
+    parser.add_argument("--workers", type=int, default=0, help="connections at once (default: the engine's)")
     parser.add_argument("--keep", action="store_true", help="keep the generated database (its name is printed)")
     parser.add_argument("--reuse", default="", help="measure again on a database kept by --keep (no generation)")
     args = parser.parse_args()
@@ -276,6 +278,10 @@ def main() -> None:
         print(f"migrated in {time.perf_counter() - start:.1f} s")
         if not args.reuse:
             generate(args.n)
+        if args.workers:
+            from zhengcai.evaluation import compute
+
+            compute.WORKERS = args.workers
         compute_s, count_s, contracts = measure()
         for code in args.explain:
             explain(code)

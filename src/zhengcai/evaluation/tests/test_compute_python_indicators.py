@@ -14,9 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
-from conftest import AT, make_code
+from conftest import AT, make_code, make_user
+from zhengcai.core.permissions import Role
 from zhengcai.evaluation import compute
 from zhengcai.evaluation.models import SnapshotValue
 from zhengcai.organizations.models import OrganizationKind
@@ -90,7 +92,9 @@ def refunds(tender: Any, bidders: list[Any], purchaser: Any) -> dict[str, Any]: 
     return {"winner": winner, "late": late, "never": never, "project": tender.project}
 
 
-def test_s_bid_refund_5wd_on_time_share_late_and_overdue_hand_computed(refunds: dict[str, Any]) -> None:
+def test_s_bid_refund_5wd_on_time_share_late_and_overdue_hand_computed(
+    refunds: dict[str, Any], heze: dict[str, Any]
+) -> None:
     code = "bid_security_refund_on_time"
     as_of = at(dt.date(2026, 6, 30), 18)
     q2 = figures("2026-Q2", as_of)
@@ -110,6 +114,12 @@ def test_s_bid_refund_5wd_on_time_share_late_and_overdue_hand_computed(refunds: 
     ]
     assert rows[0]["number"] == refunds["project"].number
     assert compute.records_total(code, rows) == (1, 3, 3, Decimal("33.33"))
+    # the drill-down page finds the stored figure equal to its records
+    client = Client()
+    client.force_login(make_user(Role.BUREAU_ADMIN, heze["city_bureau"]))
+    page = client.get(f"/office/evaluation/indicators/{code}/371700/2026-Q2/").content.decode()
+    assert 'data-testid="matches"' in page
+    assert refunds["project"].number in page
 
 
 def test_s_bid_refund_5wd_counts_only_what_was_known_at_as_of(refunds: dict[str, Any]) -> None:
@@ -137,7 +147,7 @@ def trained(heze: dict[str, Any]) -> dict[str, Any]:
     a supplier (heze)                  city     05-21                      not in the coverage
     """
 
-    def org(kind: str, name: str, region: str, at: dt.datetime = AT, **extra: Any) -> Any:
+    def org(kind: OrganizationKind, name: str, region: str, at: dt.datetime = AT, **extra: Any) -> Any:
         return organization_create(kind=kind, name=name, region=heze[region], actor="t", at=at, **extra)
 
     from zhengcai.accounts.models import User
@@ -194,6 +204,11 @@ def test_training_coverage_counts_distinct_organizations_per_period_hand_compute
         ("曹县招标代理有限公司", 1, dt.date(2026, 4, 1)),
     ]
     assert compute.records_total(code, rows) == (2, 3, 3, Decimal("66.67"))
+    client = Client()
+    client.force_login(make_user(Role.BUREAU_ADMIN, trained["city_bureau"]))
+    page = client.get(f"/office/evaluation/indicators/{code}/371721/2026-Q2/").content.decode()
+    assert 'data-testid="matches"' in page
+    assert "曹县招标代理有限公司" in page
 
 
 def test_training_coverage_as_of_excludes_later_completions_and_organizations(trained: dict[str, Any]) -> None:
@@ -202,3 +217,39 @@ def test_training_coverage_as_of_excludes_later_completions_and_organizations(tr
     early = figures("2026-Q2", local(2026, 5, 1, 12))
     assert cell(early, code, "371700")[:2] == (2, 5)
     assert cell(early, code, "371722")[:3] == (0, 0, None)
+
+
+def test_merged_families_equal_their_parts_with_bid_securities(refunds: dict[str, Any]) -> None:
+    from .test_compute import assert_families_equal_their_parts
+
+    assert assert_families_equal_their_parts(dt.date(2026, 1, 1), dt.date(2027, 1, 1), at(dt.date(2026, 6, 30))) >= 5
+    rows = compute.part_cells(
+        compute.QUERIES["guarantee_share"].parts[0], dt.date(2026, 1, 1), dt.date(2027, 1, 1), at(dt.date(2026, 6, 30))
+    )
+    assert sum(c for _n, _d, c in rows.values()) == 3  # the three transfers: 0 of 3 given as guarantees
+
+
+def test_s_bid_refund_5wd_after_a_termination_notice(tender: Any, bidders: list[Any], purchaser: Any) -> None:  # noqa: F811
+    from zhengcai.procurement.services import project_terminate
+
+    held = []
+    for org, user in bidders[:2]:
+        held.append(
+            bid_security_provide(
+                tender=tender,
+                supplier=org,
+                form=SecurityForm.TRANSFER,
+                amount_fen=3_0000_00,
+                paid_on=PAID,
+                reference=f"HZ-TRF-{org.pk}",
+                actor=user,
+                at=at(PAID, 10),
+            )
+        )
+    # terminated on Wed 04-15: refunds due on Wed 04-22; one refunded on 04-20, the other never
+    project_terminate(project=tender.project, reason="需求取消", actor=purchaser, at=at(dt.date(2026, 4, 15)))
+    bid_security_refund(
+        security=held[0], refunded_on=dt.date(2026, 4, 20), actor=purchaser, at=at(dt.date(2026, 4, 20))
+    )
+    v = figures("2026-04", at(dt.date(2026, 4, 30), 18))
+    assert cell(v, "bid_security_refund_on_time", "371700") == (1, 2, Decimal("50.00"), 2)
