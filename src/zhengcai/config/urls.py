@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("zhengcai.training.urls")),
     path("", include("zhengcai.service.urls")),
     path("", include("zhengcai.evaluation.urls")),
+    path("", include("zhengcai.procurement.urls_moved")),  # after evaluation: old scoring-sheet links
     path("office/", include("zhengcai.accounts.urls")),
     path("office/", include("zhengcai.organizations.urls")),
     path("office/", include("zhengcai.core.urls")),

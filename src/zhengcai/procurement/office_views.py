@@ -566,3 +566,12 @@ def complaint_handle(request: HttpRequest, pk: int) -> HttpResponse:
         "decide_form": bound.get("decide", ComplaintDecideForm()),
     }
     return render(request, "procurement/complaint_handle.html", context, status=400 if bound else 200)
+
+
+@permission(P.EVALUATION_SCORE)
+@require_http_methods(["GET"])
+def score_sheet_moved(request: HttpRequest, number: str) -> HttpResponse:
+    """Scoring sheets lived at /office/evaluation/<number>/ until the business-environment evaluation took that
+    prefix; links in notifications and e-mails sent before still arrive there. Sends them on (the sheet itself
+    checks the caller's seat)."""
+    return redirect("procurement:score_sheet", number=number, permanent=True)

@@ -378,3 +378,13 @@ def test_manage_page_draws_the_committee_and_ranks(opened: Project, purchaser: U
     opened.refresh_from_db()
     assert opened.status == ProjectStatus.EVALUATED
     assert BidOpening.objects.filter(tender__project=opened, rank=1, total_score=Decimal("91.05")).exists()
+
+
+def test_old_scoring_sheet_links_lead_to_the_sheet(opened: Project, experts: list[User]) -> None:
+    """Notifications sent before the move point at /office/evaluation/<number>/: they still reach the sheet."""
+    client = Client()
+    client.force_login(experts[0])
+    response = client.get(f"/office/evaluation/{opened.number}/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/office/scoring/{opened.number}/"
+    assert client.get("/office/evaluation/flags/").status_code == 403  # the evaluation module's own page wins

@@ -131,6 +131,9 @@ PROCUREMENT_URL_SAMPLES: dict[str, Any] = {
     "procurement:manage": lambda o, u: _call("GET", f"/office/projects/{ensure_procurement(o)['project'].number}/"),
     "procurement:bid": lambda o, u: _call("GET", f"/projects/{ensure_procurement(o)['project'].number}/bid/"),
     "procurement:score_sheets": lambda o, u: _call("GET", "/office/scoring/"),
+    "procurement_moved:score_sheet_moved": lambda o, u: _call(
+        "GET", _seat(o, u).replace("/office/scoring/", "/office/evaluation/")
+    ),
     "procurement:challenge_new": lambda o, u: _call(
         "GET", f"/projects/{ensure_procurement(o)['project'].number}/challenge/"
     ),
