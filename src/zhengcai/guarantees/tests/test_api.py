@@ -59,11 +59,15 @@ def post(client: Client, path: str, body: dict[str, Any], key: str) -> Any:
 
 
 def pdf_streams(pdf: bytes) -> list[bytes]:
-    """The PDF's streams, inflated (its metadata sits in a compressed object stream)."""
+    """The PDF's streams, inflated (its metadata sits in a compressed object stream).
+
+    A stream whose compressed bytes happen to end in CR loses that byte to the pattern's optional CR before
+    "endstream" (about one PDF in 256): a decompressor object inflates such a stream all the same, where
+    ``zlib.decompress`` refused it for the missing checksum byte."""
     out = []
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
         try:
-            out.append(zlib.decompress(match.group(1)))
+            out.append(zlib.decompressobj().decompress(match.group(1)))
         except zlib.error:
             continue
     return out
