@@ -158,6 +158,7 @@ def value_list(request: HttpRequest, period: str, region: str | None = None) -> 
 @api_permission(P.EVALUATION_MANAGE)
 @idempotent
 def job_create(request: HttpRequest, payload: JobIn) -> Status:
+    selectors.require_city_wide(request.auth, P.EVALUATION_MANAGE)  # type: ignore[attr-defined]
     params: dict[str, Any]
     if payload.period:
         try:
@@ -180,6 +181,6 @@ def job_create(request: HttpRequest, payload: JobIn) -> Status:
 @api_permission(P.EVALUATION_VIEW)
 def job_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
     job = selectors.job_get(job_id)
-    if job is None:
+    if job is None or not selectors.job_visible(request.auth, job):  # type: ignore[attr-defined]
         raise Http404
     return job_out(job)

@@ -154,8 +154,9 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "bid_security_refund_on_time", "投标保证金按时退还率", "Bid securities refunded on time",
-        "当期应退还的现金投标保证金中，在5个工作日内退还的比例。",
-        "Share of cash bid securities due for refund in the period that were refunded within 5 working days.",
+        "当期应退还的现金投标保证金中，在5个工作日内退还的比例（退还以退还日期为准，系统未记录登记时间）。",
+        "Share of cash bid securities due for refund in the period that were refunded within 5 working days"
+        " (a refund counts by its refund date: its recording time is not kept).",
         "按时退还笔数 ÷ 应退还笔数 × 100%", "refunded by the due day ÷ due for refund × 100 %",
         PERCENT, HIGHER, D("100"), UNIT, "costs", ("S-BID-REFUND-5WD",),
     ),
@@ -210,9 +211,9 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "challenge_handling_days", "质疑答复天数", "Days to answer a challenge",
-        "当期答复的质疑，从收到到答复的平均天数（法定7个工作日内）。",
-        "Average days from receipt to answer for challenges answered in the period.",
-        "Σ(答复日 − 收到日) ÷ 答复的质疑数", "Σ(answered − received) ÷ challenges answered",
+        "当期答复的质疑，从收到到答复的平均工作日数（法定7个工作日内）。",
+        "Average working days from receipt to answer for challenges answered in the period (statutory: 7 working days).",
+        "Σ(收到至答复的工作日数) ÷ 答复的质疑数", "Σ working days from receipt to answer ÷ challenges answered",
         DAYS, LOWER, D("7"), SECTION, "procurement", ("C-CHALLENGE-7WD",),
     ),
     Indicator(
@@ -224,8 +225,9 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "training_coverage", "培训覆盖率", "Training coverage",
-        "在用预算单位和代理机构中，当期至少有一名工作人员完成培训的比例。",
-        "Share of active budget units and agencies with at least one staff member who completed a training in the period.",
+        "在用预算单位和代理机构中，当期至少有一名工作人员完成培训的比例（单位按其当前状态计）。",
+        "Share of active budget units and agencies with at least one staff member who completed a training in the"
+        " period (organizations counted by their current status).",
         "有人完成培训的单位数 ÷ 单位数 × 100%", "organizations with a completed training ÷ organizations × 100 %",
         PERCENT, HIGHER, D("90"), DIRECTOR, "service",
     ),

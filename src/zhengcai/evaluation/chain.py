@@ -21,18 +21,24 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from zhengcai.accounts.models import User
+from zhengcai.accounts.selectors import user_scope
+from zhengcai.core import clock
 from zhengcai.core.audit import audit_record, snapshot
 from zhengcai.core.errors import ServiceError, raise_if_any
 from zhengcai.core.notifications import notification_queue
+from zhengcai.core.permissions import P
 from zhengcai.organizations.models import Organization, Region
 
 from . import catalogue
 from .errors import ChainError
 from .models import LEVEL_ORDER, Position, PositionHolder, PositionLevel, Task, TaskProgress, TaskStatus
+from .periods import decimal_checked
 
 
 def local_day(at: dt.datetime) -> dt.date:
@@ -60,16 +66,32 @@ def descendant_ids(position_ids: Iterable[int]) -> set[int]:
     return found
 
 
-def current_holder(position: Position) -> PositionHolder | None:
-    return PositionHolder.objects.filter(position=position, end_on__isnull=True).select_related("user").first()
+def in_term(on: dt.date, prefix: str = "") -> Q:
+    """Terms running on the day ``on``: started on or before it and not ended before it."""
+    return Q(**{f"{prefix}start_on__lte": on}) & (
+        Q(**{f"{prefix}end_on__isnull": True}) | Q(**{f"{prefix}end_on__gte": on})
+    )
 
 
-def holds(user: Any, position: Position | int) -> bool:
-    """Whether the person is the current holder of the post (linked account, open term)."""
+def current_holder(position: Position, *, on: dt.date | None = None) -> PositionHolder | None:
+    """The holder whose term runs on ``on`` (today, Asia/Shanghai, by default)."""
+    day = on or clock.today()
+    return (
+        PositionHolder.objects.filter(in_term(day), position=position)
+        .select_related("user")
+        .order_by("-start_on", "-pk")
+        .first()
+    )
+
+
+def holds(user: Any, position: Position | int, *, on: dt.date | None = None) -> bool:
+    """Whether the person holds the post on ``on`` (today by default): linked account, term running that day
+    (a successor appointed from a future date does not hold it yet; the predecessor does until the day before)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     position_id = position if isinstance(position, int) else position.pk
-    return PositionHolder.objects.filter(position_id=position_id, user=user, end_on__isnull=True).exists()
+    day = on or clock.today()
+    return PositionHolder.objects.filter(in_term(day), position_id=position_id, user=user).exists()
 
 
 def _check_position(
@@ -221,6 +243,20 @@ def position_update(
 
 
 # --- holders -------------------------------------------------------------------------------------------------
+def account_may_hold(user: Any, position: Position) -> bool:
+    """Whether the account may hold the post: active, with a membership whose role grants EVALUATION_TASKS and
+    whose scope reaches the post (city-wide, the post's region, the post's organization, or an organization in
+    the post's region)."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    scope = user_scope(user=user, perm=P.EVALUATION_TASKS)
+    if scope.everything or position.region_id in scope.region_ids:
+        return True
+    if position.organization_id is not None and position.organization_id in scope.organization_ids:
+        return True
+    return Organization.objects.filter(pk__in=scope.organization_ids, region_id=position.region_id).exists()
+
+
 def holder_appoint(
     *,
     position: Position,
@@ -229,13 +265,38 @@ def holder_appoint(
     actor: Any,
     at: dt.datetime,
     user: Any = None,
+    username: str = "",
 ) -> PositionHolder:
-    """Appoint the post's holder from ``start_on``; the current holder's term ends the day before."""
+    """Appoint the post's holder from ``start_on``; the current holder's term ends the day before (the current
+    holder keeps the post until then). The linked account (``user``, or looked up by ``username``) must be active
+    and hold a membership whose role grants EVALUATION_TASKS and whose scope reaches the post."""
     with transaction.atomic():
-        locked = Position.objects.select_for_update().get(pk=position.pk)
+        locked = Position.objects.select_for_update(of=("self",)).select_related("region").get(pk=position.pk)
         errors: list[ServiceError] = []
         if not name.strip():
             errors.append(ServiceError(ChainError.HOLDER, "name", _("Give the holder's name.")))
+        if username.strip() and user is None:
+            user = User.objects.filter(username=username.strip(), is_active=True).first()
+            if user is None:
+                errors.append(
+                    ServiceError(
+                        ChainError.HOLDER,
+                        "username",
+                        _("No active platform account {username}."),
+                        username=username.strip(),
+                    )
+                )
+        if user is not None and not account_may_hold(user, locked):
+            errors.append(
+                ServiceError(
+                    ChainError.HOLDER,
+                    "username",
+                    _("{username} has no role with tasks that reaches {region}: the account cannot hold {position}."),
+                    username=user.get_username(),
+                    region=locked.region.name,
+                    position=locked.title,
+                )
+            )
         if not locked.active:
             errors.append(
                 ServiceError(
@@ -318,7 +379,7 @@ def _both(message: Any, **params: Any) -> tuple[str, str]:
 
 def _notify(to: Position, *, subject: Any, body: Any, about: Task, actor: Any, at: dt.datetime, **params: Any) -> int:
     """Tell the post's current holder (when linked to an account, and not the actor), Chinese first."""
-    holder = current_holder(to)
+    holder = current_holder(to, on=local_day(at))
     user = holder.user if holder is not None else None
     if user is None or not user.is_active or user.pk == getattr(actor, "pk", None):
         return 0
@@ -350,7 +411,7 @@ def task_assign(
     """The holder of ``assigned_by`` assigns a task to a post below it; with ``parent``, a break-down of a task
     ``assigned_by`` is responsible for."""
     with transaction.atomic():
-        if not holds(actor, assigned_by):
+        if not holds(actor, assigned_by, on=local_day(at)):
             raise ServiceError(
                 ChainError.NOT_HOLDER,
                 "assigned_by",
@@ -476,7 +537,7 @@ def task_report(
     """The responsible post's holder reports progress; 100 % closes the task as done."""
     with transaction.atomic():
         locked = Task.objects.select_for_update().select_related("position", "assigned_by").get(pk=task.pk)
-        if not holds(actor, locked.position):
+        if not holds(actor, locked.position, on=local_day(at)):
             raise ServiceError(
                 ChainError.NOT_HOLDER,
                 "percent",
@@ -494,6 +555,11 @@ def task_report(
         errors = _check_percent(percent)
         if not note.strip():
             errors.append(ServiceError(ChainError.NOTE, "note", _("Say what was done (the report is required).")))
+        if value is not None:
+            try:
+                value = decimal_checked(value, code=ChainError.VALUE, field="value")
+            except ServiceError as exc:
+                errors.append(exc)
         raise_if_any(errors)
         report = TaskProgress.objects.create(
             task=locked, percent=percent, value=value, note=note.strip(), reported_at=at, reported_by=actor
@@ -533,7 +599,7 @@ def task_close(*, task: Task, outcome: str, reason: str, actor: Any, at: dt.date
     """The assigner accepts the task as done or cancels it (a reason is required to cancel)."""
     with transaction.atomic():
         locked = Task.objects.select_for_update().select_related("position", "assigned_by").get(pk=task.pk)
-        if not holds(actor, locked.assigned_by):
+        if not holds(actor, locked.assigned_by, on=local_day(at)):
             raise ServiceError(
                 ChainError.NOT_HOLDER,
                 "outcome",

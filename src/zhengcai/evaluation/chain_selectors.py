@@ -15,10 +15,11 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from zhengcai.accounts.selectors import user_scope
+from zhengcai.core import clock
 from zhengcai.core.permissions import P
 
 from . import catalogue
-from .chain import descendant_ids, level_rank
+from .chain import descendant_ids, in_term, level_rank
 from .models import Position, PositionHolder, Snapshot, SnapshotValue, Task, TaskProgress, TaskStatus
 
 TASK_TABS = ("mine", "assigned", "below")
@@ -27,7 +28,7 @@ TASK_TABS = ("mine", "assigned", "below")
 def _current_holders() -> Prefetch[Any]:
     return Prefetch(
         "holders",
-        queryset=PositionHolder.objects.filter(end_on__isnull=True).select_related("user"),
+        queryset=PositionHolder.objects.filter(in_term(clock.today())).select_related("user"),
         to_attr="current_holders",
     )
 
@@ -47,12 +48,13 @@ def position_get(*, user: Any, pk: int, perm: P = P.EVALUATION_VIEW) -> Position
     return positions_in_scope(user=user, perm=perm).get(pk=pk)
 
 
-def held_position_ids(*, user: Any) -> set[int]:
-    """The posts the person holds now (linked account, open term)."""
+def held_position_ids(*, user: Any, on: dt.date | None = None) -> set[int]:
+    """The posts the person holds on ``on`` (today by default): linked account, term running that day."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
+    day = on or clock.today()
     return set(
-        PositionHolder.objects.filter(user=user, end_on__isnull=True, position__active=True).values_list(
+        PositionHolder.objects.filter(in_term(day), user=user, position__active=True).values_list(
             "position_id", flat=True
         )
     )
@@ -68,7 +70,7 @@ def _task_qs() -> QuerySet[Task]:
 
 def tasks_for(*, user: Any, tab: str, today: dt.date) -> QuerySet[Task]:
     """mine: tasks of the posts I hold; assigned: tasks my posts assigned; below: overdue tasks below my posts."""
-    held = held_position_ids(user=user)
+    held = held_position_ids(user=user, on=today)
     if tab == "assigned":
         return _task_qs().filter(assigned_by_id__in=held).order_by("status", "due_on", "pk")
     if tab == "below":
@@ -87,7 +89,7 @@ def overdue_below(*, held: set[int], today: dt.date) -> QuerySet[Task]:
 def overdue_counts_below(*, user: Any, today: dt.date) -> list[dict[str, Any]]:
     """Per post below mine: its number of overdue tasks (posts without any left out), top of the chain first."""
     rows = (
-        overdue_below(held=held_position_ids(user=user), today=today)
+        overdue_below(held=held_position_ids(user=user, on=today), today=today)
         .values("position_id", "position__title", "position__level", "position__region__name")
         .annotate(n=Count("pk"))
     )
@@ -105,15 +107,20 @@ def overdue_counts_below(*, user: Any, today: dt.date) -> list[dict[str, Any]]:
     return out
 
 
-def visible_position_ids(*, user: Any) -> tuple[set[int], set[int]]:
-    held = held_position_ids(user=user)
+def visible_position_ids(*, user: Any, on: dt.date | None = None) -> tuple[set[int], set[int]]:
+    held = held_position_ids(user=user, on=on)
     return held, held | descendant_ids(held)
+
+
+def visible_tasks(*, user: Any, on: dt.date | None = None) -> QuerySet[Task]:
+    """The tasks the person may see: of the posts they hold or below them, or assigned by a post they hold."""
+    held, reach = visible_position_ids(user=user, on=on)
+    return _task_qs().filter(Q(position_id__in=reach) | Q(assigned_by_id__in=held))
 
 
 def task_get(*, user: Any, pk: int) -> Task:
     """A task the person may see (raises ``Task.DoesNotExist`` otherwise, which the views turn into 404)."""
-    held, reach = visible_position_ids(user=user)
-    return _task_qs().filter(Q(position_id__in=reach) | Q(assigned_by_id__in=held)).get(pk=pk)
+    return visible_tasks(user=user).get(pk=pk)
 
 
 def task_reports(*, task: Task) -> QuerySet[TaskProgress]:
@@ -133,8 +140,13 @@ def assignable_positions(*, position_ids: set[int]) -> QuerySet[Position]:
     )
 
 
-def position_tasks(*, position: Position) -> QuerySet[Task]:
-    return _task_qs().filter(Q(position=position) | Q(assigned_by=position)).order_by("status", "due_on", "pk")
+def position_tasks(*, position: Position, user: Any) -> QuerySet[Task]:
+    """The post's tasks (its own and those it assigned) that the person may see under ``task_get``'s rule."""
+    return (
+        visible_tasks(user=user)
+        .filter(Q(position=position) | Q(assigned_by=position))
+        .order_by("status", "due_on", "pk")
+    )
 
 
 def holder_history(*, position: Position) -> QuerySet[PositionHolder]:
@@ -218,16 +230,17 @@ def chain_tree(*, user: Any, today: dt.date) -> list[TreeRow]:
         )
     )
     by_position = {c["position_id"]: c for c in counts}
+    visible = visible_tasks(user=user, on=today).filter(position_id__in=by_id).values("pk")
     latest: dict[int, TaskProgress] = {}
     for report in (
-        TaskProgress.objects.filter(task__position_id__in=by_id)
+        TaskProgress.objects.filter(task__position_id__in=by_id, task_id__in=visible)
         .select_related("task")
         .order_by("task__position_id", "-reported_at", "-pk")
     ):
         latest.setdefault(report.task.position_id, report)
     indicator_tasks: dict[int, list[Task]] = {}
     if snapshots_exist():
-        for task in Task.objects.filter(position_id__in=by_id, status=TaskStatus.OPEN).exclude(indicator=""):
+        for task in Task.objects.filter(pk__in=visible, status=TaskStatus.OPEN).exclude(indicator=""):
             indicator_tasks.setdefault(task.position_id, []).append(task)
     rows: list[TreeRow] = []
 

@@ -13,13 +13,23 @@ definition the drill-down lists, and the tests check every family and fast query
 PostgreSQL outside a transaction the queries run on two connections at once.
 
 **Computed in Python** (``Spec.rows``): the bid-security refund is due 5 *working* days after its trigger,
-which SQL cannot count portably; its records are grouped by month here. **Per period** (``Spec.per_period``):
+and a challenge's answer time counts working days (C-CHALLENGE-7WD), which SQL cannot count portably; their
+records are grouped by month here. **Per period** (``Spec.per_period``):
 training coverage counts distinct organizations, not additive over months, so each period has its own
 grouped query; the city row counts every organization once.
 
 **As-of**: a record only counts where it was known at ``as_of`` (its ``recorded_at`` / ``created_at`` /
 ``published_at``). A closed period is computed as of its ``closed_at``: recomputing it gives the same numbers
-and the same digest, whatever was recorded later.
+and the same digest, whatever was recorded later. The digest hashes the values as stored (2 decimal places),
+so it can be re-checked from the SnapshotValue rows.
+
+Two known as-of limits, which need a model change to lift:
+
+- bid-security refunds (``bid_security_refund_on_time``) are known by their ``refunded_on`` date: BidSecurity
+  keeps no time the refund was recorded, so a refund recorded late (dated back) changes a closed period;
+- training coverage (``training_coverage``) counts organizations by their *current* status (active or not):
+  Organization keeps its creation time but not when it was deactivated, so an organization deactivated after
+  a period closed leaves that period's denominator when it is recomputed.
 """
 
 from __future__ import annotations
@@ -54,6 +64,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncDate, TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhengcai.core import clock
 from zhengcai.core.audit import audit_record
@@ -142,6 +154,55 @@ class Spec:
     per_period: Callable[[dt.date, dt.date, dt.datetime], dict[int, tuple[Decimal, Decimal, int]]] | None = None
 
 
+# the drill-down's record kinds (Part.kind and the rows' "kind"), as shown to people
+KIND_LABELS = {
+    "tender": gettext_lazy("Tender"),
+    "bid": gettext_lazy("Bid"),
+    "award": gettext_lazy("Award"),
+    "contract": gettext_lazy("Contract"),
+    "amendment": gettext_lazy("Contract change"),
+    "payment": gettext_lazy("Payment"),
+    "bid_security": gettext_lazy("Bid security"),
+    "performance_security": gettext_lazy("Performance security"),
+    "loan": gettext_lazy("Loan disbursement"),
+    "challenge": gettext_lazy("Challenge"),
+    "complaint": gettext_lazy("Complaint"),
+    "service_request": gettext_lazy("Service request"),
+    "reads": gettext_lazy("Reads"),
+    "clicks": gettext_lazy("Short-link clicks"),
+    "leaflets": gettext_lazy("Leaflets distributed"),
+    "attendance": gettext_lazy("Event attendance"),
+    "organization": gettext_lazy("Organization"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """A record kind in the active language (the code itself where it has no label)."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+# the computation's steps, as the job page shows them (families and parts; an indicator's own step shows
+# its catalogue name)
+STEP_LABELS = {
+    "opened tenders": gettext_lazy("Opened tenders and their bids"),
+    "published tenders": gettext_lazy("Published tenders"),
+    "signed contracts": gettext_lazy("Signed contracts"),
+    "bid securities": gettext_lazy("Bid securities"),
+}
+
+
+def step_label(name: str) -> str:
+    """A step name ("signed contracts", "days_to_pay_sme", "publicity_reach/clicks") in the active language."""
+    if name in STEP_LABELS:
+        return str(STEP_LABELS[name])
+    code, _sep, kind = name.partition("/")
+    if code in catalogue.BY_CODE:
+        label = str(catalogue.get(code).name)
+        return f"{label} · {kind_label(kind)}" if kind and kind != "rows" else label
+    return name
+
+
 # --- the record sets ---------------------------------------------------------------------------------------
 def _models() -> Any:
     from zhengcai.financing import models as financing
@@ -166,7 +227,11 @@ def e_procurement(as_of: dt.datetime) -> QuerySet[Any]:
     pm, _sm, _fm = _models()
     # every bid on the platform is sealed and submitted electronically with a signed receipt; a bid without a
     # receipt (one entered on paper) makes the tender not fully electronic
-    paper = pm.Bid.objects.filter(tender=OuterRef("pk"), receipt_signature="")
+    paper = (
+        pm.Bid.objects.filter(tender=OuterRef("pk"), receipt_signature="", submitted_at__lte=as_of)
+        .exclude(status=pm.BidStatus.REPLACED)
+        .exclude(Q(withdrawn_at__isnull=False) & Q(withdrawn_at__lte=as_of))
+    )
     return _opened_tenders(as_of).annotate(num=one_if(~Exists(paper)), den=Value(1))
 
 
@@ -237,12 +302,14 @@ def tenders_published(as_of: dt.datetime) -> QuerySet[Any]:
     return _published_tenders(as_of).annotate(num=Value(0), den=Value(1))
 
 
-def _on_time(qs: QuerySet[Any], *, published: str, due: str, as_of: dt.datetime) -> QuerySet[Any]:
-    """Records due in the period (dated by their due day): counted once published by as_of or once the due
-    day has passed; on time where published by as_of on or before the due day."""
+def _on_time(
+    qs: QuerySet[Any], *, published: str, due: str, as_of: dt.datetime, dated: str | None = None
+) -> QuerySet[Any]:
+    """Records due in the period (dated by their due day, or by the column ``dated``): counted once published
+    by as_of or once the due day has passed; on time where published by as_of on or before the due day."""
     today = as_of.astimezone(SH).date()
     return (
-        qs.annotate(ev=F(due), pub_on=local_date(published))
+        qs.annotate(ev=F(dated or due), pub_on=local_date(published))
         .filter(Q(**{f"{published}__lte": as_of}) | Q(**{f"{due}__lt": today}))
         .annotate(
             num=one_if(Q(**{f"{published}__lte": as_of}) & Q(pub_on__lte=F(due))),
@@ -265,17 +332,14 @@ def contract_notices(as_of: dt.datetime) -> QuerySet[Any]:
 
 def change_notices(as_of: dt.datetime) -> QuerySet[Any]:
     pm, _sm, _fm = _models()
-    return (
+    qs = (
         pm.ContractAmendment.objects.filter(recorded_at__lte=as_of)
-        .annotate(
-            ev=F("changed_on"),
-            reg=F("contract__project__region_id"),
-            pub_on=local_date("published_at"),
-            num=one_if(Q(pub_on__lte=F("publish_due"))),
-            den=Value(1),
-        )
+        .annotate(reg=F("contract__project__region_id"))
         .order_by()
     )
+    # dated by the change (the period it happened in); counted, like the other notices, once published by
+    # as_of or once its publication due day has passed
+    return _on_time(qs, published="published_at", due="publish_due", as_of=as_of, dated="changed_on")
 
 
 def _contracts(as_of: dt.datetime) -> QuerySet[Any]:
@@ -407,12 +471,13 @@ def performance_guarantee(as_of: dt.datetime) -> QuerySet[Any]:
 
 
 def loans(as_of: dt.datetime) -> QuerySet[Any]:
+    """The loans the banks paid out (financing.Disbursement), dated by the disbursement, known once recorded."""
     _pm, _sm, fm = _models()
     return (
-        fm.Agreement.objects.filter(approved_at__lte=as_of)
+        fm.Disbursement.objects.filter(recorded_at__lte=as_of)
         .annotate(
-            ev=local_date("approved_at"),
-            reg=F("application__contract__project__region_id"),
+            ev=F("disbursed_on"),
+            reg=F("agreement__application__contract__project__region_id"),
             num=F("amount_fen"),
             den=Value(1),
         )
@@ -438,19 +503,43 @@ def complaints(as_of: dt.datetime) -> QuerySet[Any]:
     )
 
 
-def challenges_answered(as_of: dt.datetime) -> QuerySet[Any]:
-    pm, _sm, _fm = _models()
-    return (
-        pm.Challenge.objects.filter(answered_at__lte=as_of)
-        .annotate(
-            ev=local_date("answered_at"),
-            reg=F("project__region_id"),
-            received_on=local_date("received_at"),
-            num=DaysBetween(F("ev"), F("received_on")),
-            den=Value(1),
-        )
-        .order_by()
-    )
+def challenge_rows(start: dt.date, end: dt.date, as_of: dt.datetime, *, detail: bool = True) -> list[dict[str, Any]]:
+    """Challenges answered in [start, end) by as_of, dated by the answer: the *working* days from receipt to
+    answer (C-CHALLENGE-7WD counts working days; zhengcai.core.calendar), counted in Python over a lean
+    list (challenges are few)."""
+    from zhengcai.core import calendar
+    from zhengcai.procurement.models import Challenge
+
+    first, after = _local_bounds(start, end)
+    columns = ["pk", "project__region_id", "received_at", "answered_at"]
+    if detail:
+        columns += ["project__number", "project__title", "project__purchaser__name", "supplier__name"]
+    qs = Challenge.objects.filter(answered_at__lte=as_of, answered_at__gte=first, answered_at__lt=after)
+    out = []
+    for row in qs.order_by().values_list(*columns):
+        pk, reg, received_at, answered_at = row[:4]
+        received_on, answered_on = received_at.astimezone(SH).date(), answered_at.astimezone(SH).date()
+        record: dict[str, Any] = {
+            "pk": pk,
+            "reg": reg,
+            "ev": answered_on,
+            "num": Decimal(calendar.working_days_between(received_on, answered_on)),
+            "den": Decimal(1),
+        }
+        if detail:
+            number, title, purchaser, supplier = row[4:]
+            record |= {
+                "kind": "challenge",
+                "project_link": True,
+                "number": number,
+                "title": title,
+                "purchaser": purchaser,
+                "supplier": supplier,
+                "received_on": received_on,
+            }
+        out.append(record)
+    out.sort(key=lambda r: (r["ev"], r["pk"]))
+    return out
 
 
 def service_resolved(as_of: dt.datetime) -> QuerySet[Any]:
@@ -823,9 +912,12 @@ QUERIES: dict[str, Spec] = {
             Part(
                 "loan",
                 loans,
-                project="application__contract__project",
-                fields={"supplier": "application__contract__supplier__name", "bank": "bank__name"},
-                moment="approved_at",
+                project="agreement__application__contract__project",
+                fields={
+                    "supplier": "agreement__application__contract__supplier__name",
+                    "bank": "agreement__bank__name",
+                    "amount_fen": "amount_fen",
+                },
             ),
         )
     ),
@@ -842,16 +934,6 @@ QUERIES: dict[str, Spec] = {
             Part("tender", tenders_published, fields={"published_at": "published_at"}, moment="published_at"),
         ),
         P100,
-    ),
-    "challenge_handling_days": Spec(
-        (
-            Part(
-                "challenge",
-                challenges_answered,
-                fields={"supplier": "supplier__name", "received_on": "received_on"},
-                moment="answered_at",
-            ),
-        )
     ),
     "bidders_per_tender": Spec(
         (
@@ -887,6 +969,7 @@ QUERIES["publicity_reach"] = Spec(
     )
 )
 QUERIES["bid_security_refund_on_time"] = Spec(scale=P100, rows=refund_rows)
+QUERIES["challenge_handling_days"] = Spec(rows=challenge_rows)
 QUERIES["training_coverage"] = Spec(scale=P100, rows=training_rows, per_period=training_cells)
 
 
@@ -998,7 +1081,9 @@ class OpenedTenders:
             Part(self.name, _opened_tenders, moment="deadline")
             .in_range(as_of, start, end)
             .values("pk", "reg", "ev", "project__bid_security_fen")
-            .annotate(live=Count("bids", filter=live), paper=Count("bids", filter=Q(bids__receipt_signature="")))
+            .annotate(
+                live=Count("bids", filter=live), paper=Count("bids", filter=live & Q(bids__receipt_signature=""))
+            )
             .order_by()
         )
         rows = _grouped_by_day(
@@ -1283,9 +1368,22 @@ def per_region(cells: dict[int, Cell], regions: list[Region]) -> dict[int, Cell]
     return {r.pk: total if r.is_city else cells.get(r.pk, (Decimal(0), Decimal(0), 0)) for r in regions}
 
 
+def _stored(value: Decimal | None) -> str:
+    """A decimal as the database stores it (2 places): the digest is the same from the computed values and
+    from the stored rows."""
+    return "None" if value is None else str(Decimal(value).quantize(CENT, ROUND_HALF_UP))
+
+
 def digest_of(values: list[SnapshotValue], codes: dict[int, str]) -> str:
     canonical = sorted(
-        [v.indicator, codes[v.region_id], str(v.numerator), str(v.denominator), str(v.value), v.record_count]
+        [
+            v.indicator,
+            codes[v.region_id],
+            _stored(v.numerator),
+            _stored(v.denominator),
+            _stored(v.value),
+            v.record_count,
+        ]
         for v in values
     )
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
@@ -1356,6 +1454,8 @@ def _store(
             for code, per_region in cells.items()
             for region_id, (n, d, c) in per_region.items()
         ]
+        for v in values:  # stored with 2 places: the digest below is the stored rows' own
+            v.numerator, v.denominator = Decimal(v.numerator).quantize(CENT), Decimal(v.denominator).quantize(CENT)
         SnapshotValue.objects.bulk_create(values)
         snapshot.digest = digest_of(values, regions)
         snapshot.save(update_fields=["digest"])
@@ -1395,7 +1495,10 @@ def snapshots_compute(
             nonlocal done
             done += 1
             if progress is not None:
-                progress(min(90, int(90 * done / steps)), f"{name} · {moment}")
+                progress(
+                    min(90, int(90 * done / steps)),
+                    _("{step} · as of {moment}").format(step=step_label(name), moment=moment),
+                )
 
         monthly_cells = cells_for(codes, start, end, as_of, step=step)
         for code in codes:
@@ -1426,9 +1529,9 @@ def run_snapshot_job(*, job: ComputeJob, progress: Progress) -> dict[str, Any]:
     else:
         labels = year_labels(int(job.params.get("year") or clock.now().astimezone(SH).year))
     periods = [period_ensure(label) for label in labels]
-    progress(1, "periods")
+    progress(1, _("Preparing the periods"))
     snapshots = snapshots_compute(periods, now=clock.now(), job=job, progress=progress)
-    progress(100, "done")
+    progress(100, _("Done"))
     return {
         "snapshots": {s.period.label: s.pk for s in snapshots},
         "periods": labels,

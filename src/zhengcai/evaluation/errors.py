@@ -19,6 +19,7 @@ class ChainError(StrEnum):
     INDICATOR = "evaluation.task.indicator"
     PERCENT = "evaluation.progress.percent"
     NOTE = "evaluation.progress.note"
+    VALUE = "evaluation.progress.value"
     CLOSED = "evaluation.task.closed"
 
 

@@ -37,8 +37,10 @@ def flag_regions(*, user: Any) -> QuerySet[Region]:
     return regions_in_scope(flag_scope(user=user)).order_by("sort", "code")
 
 
-def _scoped(user: Any) -> QuerySet[RedFlag]:
-    return flag_scope(user=user).filter(RedFlag.objects.all(), region_field="region", organization_field="purchaser")
+def _scoped(user: Any, perm: P = P.RED_FLAG_VIEW) -> QuerySet[RedFlag]:
+    return user_scope(user=user, perm=perm).filter(
+        RedFlag.objects.all(), region_field="region", organization_field="purchaser"
+    )
 
 
 def _region_ids(region: Region) -> list[int]:
@@ -73,10 +75,12 @@ def red_flag_list(*, user: Any, filters: FlagFilters | None = None) -> QuerySet[
     )
 
 
-def red_flag_get(*, user: Any, pk: int) -> RedFlag:
-    """One flag in the user's scope (RedFlag.DoesNotExist otherwise: the view answers 404)."""
+def red_flag_get(*, user: Any, pk: int, perm: P = P.RED_FLAG_VIEW) -> RedFlag:
+    """One flag in the user's ``perm`` scope (RedFlag.DoesNotExist otherwise: the view answers 404)."""
     return (
-        _scoped(user).select_related("project", "purchaser", "agency", "supplier", "region", "reviewed_by").get(pk=pk)
+        _scoped(user, perm)
+        .select_related("project", "purchaser", "agency", "supplier", "region", "reviewed_by")
+        .get(pk=pk)
     )
 
 

@@ -20,6 +20,25 @@ from .models import IndicatorTarget, Period, PeriodStatus
 SH = ZoneInfo("Asia/Shanghai")
 
 
+MAX_DECIMAL = Decimal(10) ** 18  # max_digits=20, decimal_places=2: at most 18 digits before the point
+
+
+def decimal_checked(raw: Any, *, code: str, field: str) -> Decimal:
+    """A number stored in a DecimalField(max_digits=20, decimal_places=2), checked rather than rounded: not a
+    number, more than two decimals or too large → a bilingual error on ``field``."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise ServiceError(code, field, _("Enter a number.")) from None
+    if not value.is_finite():
+        raise ServiceError(code, field, _("Enter a number."))
+    if value != value.quantize(Decimal("0.01")):
+        raise ServiceError(code, field, _("Enter a number with at most two decimal places."))
+    if abs(value) >= MAX_DECIMAL:
+        raise ServiceError(code, field, _("The number is too large (at most 18 digits before the decimal point)."))
+    return value
+
+
 def period_close(*, period: Period, actor: Any, at: dt.datetime) -> Period:
     """Close a period that has ended: from now on it is computed as of ``at`` (its closing moment)."""
     with transaction.atomic():
@@ -77,10 +96,7 @@ def target_set(*, code: str, year: int, target: Any, actor: Any, at: dt.datetime
         raise ServiceError(IndicatorError.INDICATOR, "indicator", _("Unknown indicator {indicator}."), indicator=code)
     if not 2000 <= int(year) <= 2100:
         raise ServiceError(IndicatorError.TARGET, "year", _("The year must be between 2000 and 2100."))
-    try:
-        value = Decimal(str(target)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise ServiceError(IndicatorError.TARGET, "target", _("The target must be a number.")) from None
+    value = decimal_checked(target, code=IndicatorError.TARGET, field="target").quantize(Decimal("0.01"))
     unit = catalogue.get(code).unit
     if value < 0 or (unit == catalogue.PERCENT and value > 100):
         raise ServiceError(

@@ -6,8 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from zhengcai.accounts.selectors import user_scope
+from zhengcai.core.permissions import P
 from zhengcai.organizations.models import Region
 
 from . import catalogue
@@ -70,3 +73,20 @@ def job_get(pk: int) -> ComputeJob | None:
 
 def jobs_recent(limit: int = 20) -> QuerySet[ComputeJob]:
     return ComputeJob.objects.select_related("created_by").order_by("-created_at", "-pk")[:limit]
+
+
+def city_wide(user: Any, perm: P) -> bool:
+    """Whether ``perm`` held by ``user`` reaches the whole city (a county bureau's admin does not): city-wide
+    settings, periods, computations and reports need it."""
+    return bool(user is not None and user.is_authenticated and user_scope(user=user, perm=perm).everything)
+
+
+def require_city_wide(user: Any, perm: P) -> None:
+    """PermissionDenied (403, in views and the API) unless ``perm`` reaches the whole city."""
+    if not city_wide(user, perm):
+        raise PermissionDenied
+
+
+def job_visible(user: Any, job: ComputeJob) -> bool:
+    """A job is shown to city-wide EVALUATION_VIEW users and to the account that requested it."""
+    return city_wide(user, P.EVALUATION_VIEW) or job.created_by_id == user.pk

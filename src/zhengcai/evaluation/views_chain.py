@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from zhengcai.accounts.models import User
 from zhengcai.accounts.selectors import regions_in_scope, user_scope
 from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError
@@ -29,7 +28,6 @@ from zhengcai.core.permissions import P, permission
 
 from . import chain
 from . import chain_selectors as selectors
-from .errors import ChainError
 from .forms_chain import AppointForm, CloseForm, EndTermForm, PositionForm, ProgressForm, TaskForm
 from .models import Position, PositionHolder, Task, TaskStatus
 
@@ -86,10 +84,12 @@ def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "position": position,
         "holders": selectors.holder_history(position=position),
-        "tasks": selectors.position_tasks(position=position),
+        "tasks": selectors.position_tasks(position=position, user=request.user),
         "children": position.children.filter(active=True).select_related("region").order_by("title"),
         "today": today,
-        "can_manage": not user_scope(user=request.user, perm=P.EVALUATION_MANAGE).empty,
+        "can_manage": selectors.positions_in_scope(user=request.user, perm=P.EVALUATION_MANAGE)
+        .filter(pk=position.pk)
+        .exists(),
     }
     return render(request, "evaluation/chain/position.html", context)
 
@@ -367,21 +367,11 @@ def position_appoint(request: HttpRequest, pk: int) -> HttpResponse:
     form = AppointForm(request.POST or None, initial={"start_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        user = None
-        if d["username"].strip():
-            user = User.objects.filter(username=d["username"].strip(), is_active=True).first()
         try:
-            if d["username"].strip() and user is None:
-                raise ServiceError(
-                    ChainError.HOLDER,
-                    "username",
-                    _("No active platform account {username}."),
-                    username=d["username"].strip(),
-                )
             chain.holder_appoint(
                 position=position,
                 name=d["name"],
-                user=user,
+                username=d["username"],
                 start_on=d["start_on"],
                 actor=request.user,
                 at=clock.now(),

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengcai.core import clock
-from zhengcai.core.errors import ServiceError
-from zhengcai.core.permissions import P, permission
+from zhengcai.core.errors import ServiceError, bilingual
+from zhengcai.core.permissions import P, permission, user_has_perm
 
 from . import catalogue, ranking, reports
 from . import dashboard_selectors as ds
 from .models import JobStatus, PeriodKind
+from .selectors import require_city_wide
 
 XLSX = reports.XLSX
 
@@ -244,8 +245,9 @@ def region_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 # --- reports ---------------------------------------------------------------------------------------------
 def _city_viewer(request: HttpRequest) -> None:
-    """Reports are city-wide: only city-scope viewers see them (others 404)."""
-    if not ds.view_scope(request.user).everything:
+    """Reports are city-wide and bundle red-flag counts: only city-scope viewers who may also see red flags see
+    them (others 404)."""
+    if not ds.view_scope(request.user).everything or not user_has_perm(request.user, P.RED_FLAG_VIEW):
         raise Http404
 
 
@@ -267,11 +269,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @permission(P.EVALUATION_MANAGE)
 @require_POST
 def report_new(request: HttpRequest) -> HttpResponse:
-    _city_viewer(request)
+    require_city_wide(request.user, P.EVALUATION_MANAGE)  # a report is a city-wide document (403 otherwise)
     try:
         job = reports.report_request(period_label=request.POST.get("period", ""), actor=request.user, at=clock.now())
     except ServiceError as error:
-        messages.error(request, error.message_local)
+        messages.error(request, bilingual(error))
         return redirect("evaluation:reports")
     messages.success(request, _("The report of {period} is being generated.").format(period=job.params["period"]))
     job_url = _url("evaluation:job", pk=job.pk)

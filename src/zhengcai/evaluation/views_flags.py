@@ -24,16 +24,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhengcai.accounts.selectors import user_scope
 from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError, ServiceErrorGroup, bilingual
 from zhengcai.core.forms import DateInput, apply_service_error
-from zhengcai.core.permissions import P, permission, user_has_perm
+from zhengcai.core.permissions import P, permission
 from zhengcai.organizations.models import EnterpriseSize, Organization, Region
 from zhengcai.procurement.rules import Method
 
 from . import flag_selectors as selectors
 from . import flag_services, jobs, redflags
 from .models import JobKind, RedFlag, RedFlagStatus
+from .selectors import city_wide, require_city_wide
 
 PAGE_SIZE = 50
 
@@ -134,7 +136,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": _query(request),
-            "can_manage": user_has_perm(request.user, P.EVALUATION_MANAGE),
+            "can_manage": city_wide(request.user, P.EVALUATION_MANAGE),
         },
     )
 
@@ -233,7 +235,10 @@ def _flag_page(request: HttpRequest, flag: RedFlag, form: ReviewForm, status: in
         "rows": rows,
         "params": params,
         "form": form,
-        "can_review": user_has_perm(request.user, P.EVALUATION_MANAGE) and flag.status != RedFlagStatus.CONFIRMED,
+        "can_review": user_scope(user=request.user, perm=P.EVALUATION_MANAGE)
+        .filter(RedFlag.objects.filter(pk=flag.pk), region_field="region", organization_field="purchaser")
+        .exists()
+        and flag.status != RedFlagStatus.CONFIRMED,
     }
     return render(request, "evaluation/flags/detail.html", context, status=status)
 
@@ -247,7 +252,10 @@ def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission(P.EVALUATION_MANAGE)
 @require_http_methods(["GET", "POST"])
 def flag_review(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = _flag(request, pk)
+    try:  # reviewing is managing: the flag must be in the EVALUATION_MANAGE scope (404 otherwise)
+        flag = selectors.red_flag_get(user=request.user, pk=pk, perm=P.EVALUATION_MANAGE)
+    except RedFlag.DoesNotExist as exc:
+        raise Http404 from exc
     if request.method != "POST":
         return redirect("evaluation:flag", pk=flag.pk)
     form = ReviewForm(request.POST)
@@ -302,6 +310,7 @@ def _settings_page(
 @permission(P.EVALUATION_MANAGE)
 @require_http_methods(["GET", "POST"])
 def flag_settings(request: HttpRequest) -> HttpResponse:
+    require_city_wide(request.user, P.EVALUATION_MANAGE)  # thresholds act city-wide
     if request.method != "POST":
         return _settings_page(request, {}, {})
     code = request.POST.get("code", "")
@@ -332,6 +341,7 @@ def flag_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def flag_scan(request: HttpRequest) -> HttpResponse:
     """Queue a red-flag scan as a background job (never in the request); a GET goes back to the list."""
+    require_city_wide(request.user, P.EVALUATION_MANAGE)  # a scan covers the whole city
     if request.method != "POST":
         return redirect("evaluation:flags")
     try:

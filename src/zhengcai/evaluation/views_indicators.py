@@ -16,15 +16,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengcai.accounts.selectors import user_scope
 from zhengcai.core import clock
 from zhengcai.core.errors import ServiceError, bilingual
-from zhengcai.core.permissions import P, permission, user_has_perm
+from zhengcai.core.permissions import P, permission
 from zhengcai.organizations.models import Region
 
 from . import catalogue, compute, jobs, periods, selectors
+from .errors import IndicatorError
 from .models import ComputeJob, JobKind, JobStatus, Period, PositionLevel
 
 PAGE_SIZE = 50
@@ -53,14 +55,15 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
         }
         for i in catalogue.INDICATORS
     ]
-    manage = user_has_perm(request.user, P.EVALUATION_MANAGE)
+    manage = selectors.city_wide(request.user, P.EVALUATION_MANAGE)  # targets apply city-wide
     return render(request, "evaluation/indicators/list.html", {"rows": rows, "year": year, "manage": manage})
 
 
 @permission(P.EVALUATION_MANAGE)
 @require_POST
 def target_set(request: HttpRequest, code: str) -> HttpResponse:
-    """Set an indicator's target for a year (validated and audited by the service)."""
+    """Set an indicator's target for a year (validated and audited by the service; city-wide managers only)."""
+    selectors.require_city_wide(request.user, P.EVALUATION_MANAGE)
     if code not in catalogue.BY_CODE:
         raise Http404
     year_text = request.POST.get("year", "").strip()
@@ -119,15 +122,15 @@ def indicator_records(request: HttpRequest, code: str, region: str, period: str)
 
 
 COLUMNS = (
-    ("kind", "Record type"),
-    ("number", "Project number"),
-    ("title", "Title"),
-    ("purchaser", "Purchaser"),
-    ("supplier", "Supplier"),
-    ("amount_fen", "Amount (fen)"),
-    ("ev", "Date"),
-    ("num", "Numerator"),
-    ("den", "Denominator"),
+    ("kind", gettext_lazy("Record type")),
+    ("number", gettext_lazy("Project number")),
+    ("title", gettext_lazy("Title")),
+    ("purchaser", gettext_lazy("Purchaser")),
+    ("supplier", gettext_lazy("Supplier")),
+    ("amount_fen", gettext_lazy("Amount (fen)")),
+    ("ev", gettext_lazy("Date")),
+    ("num", gettext_lazy("Numerator")),
+    ("den", gettext_lazy("Denominator")),
 )
 
 
@@ -142,11 +145,12 @@ def indicator_records_xlsx(request: HttpRequest, code: str, region: str, period:
     del book[book.sheetnames[1]]
     sheet.append([f"{context['indicator'].name} · {context['region'].name} · {context['period'].label}"])
     sheet.append([_("Data as of"), context["as_of"].astimezone(compute.SH).strftime("%Y-%m-%d %H:%M")])
-    sheet.append([_(label) for _key, label in COLUMNS])
+    # in the request's language (LocaleMiddleware activated it): headers, record kinds, the indicator's name
+    sheet.append([str(label) for _key, label in COLUMNS])
     for row in context["rows"]:
-        sheet.append([_cell(row.get(key)) for key, _label in COLUMNS])
+        sheet.append([compute.kind_label(row.get("kind", "")), *(_cell(row.get(key)) for key, _label in COLUMNS[1:])])
     totals = context["totals"]
-    sheet.append([_("Total"), "", "", "", "", "", "", float(totals["numerator"]), float(totals["denominator"])])
+    sheet.append([_("Total"), "", "", "", "", "", "", totals["numerator"], totals["denominator"]])
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(
@@ -161,7 +165,7 @@ def _cell(value: Any) -> Any:
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat() if not hasattr(value, "tzinfo") else value.astimezone(compute.SH).isoformat()
-    return float(value)
+    return value  # a Decimal (fen sums, numerators) as it is: openpyxl writes it as a number
 
 
 @permission(P.EVALUATION_VIEW)
@@ -172,13 +176,18 @@ def period_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/indicators/periods.html",
-        {"rows": rows, "year": year, "jobs": selectors.jobs_recent(10)},
+        {
+            "rows": rows,
+            "year": year,
+            "jobs": selectors.jobs_recent(10) if selectors.city_wide(request.user, P.EVALUATION_VIEW) else [],
+        },
     )
 
 
 @permission(P.EVALUATION_MANAGE)
 @require_POST
 def period_close(request: HttpRequest, label: str) -> HttpResponse:
+    selectors.require_city_wide(request.user, P.EVALUATION_MANAGE)
     period = get_object_or_404(Period, label=label)
     try:
         periods.period_close(period=period, actor=request.user, at=clock.now())
@@ -192,6 +201,7 @@ def period_close(request: HttpRequest, label: str) -> HttpResponse:
 @permission(P.EVALUATION_MANAGE)
 @require_POST
 def period_reopen(request: HttpRequest, label: str) -> HttpResponse:
+    selectors.require_city_wide(request.user, P.EVALUATION_MANAGE)
     period = get_object_or_404(Period, label=label)
     try:
         periods.period_reopen(period=period, reason=request.POST.get("reason", ""), actor=request.user, at=clock.now())
@@ -206,6 +216,7 @@ def period_reopen(request: HttpRequest, label: str) -> HttpResponse:
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
     """Queue the computation of a year (its quarters and months) or of one period; go to the job page."""
+    selectors.require_city_wide(request.user, P.EVALUATION_MANAGE)
     label = request.POST.get("period", "").strip()
     params: dict[str, Any]
     try:
@@ -215,7 +226,20 @@ def recompute(request: HttpRequest) -> HttpResponse:
         else:
             params = {"year": int(label or clock.now().astimezone(compute.SH).year)}
     except ValueError:
-        messages.error(request, _("Unknown period {period}.").format(period=label))
+        messages.error(
+            request,
+            bilingual(
+                ServiceError(IndicatorError.PERIOD, "period", gettext_lazy("Unknown period {period}."), period=label)
+            ),
+        )
+        return redirect("evaluation:periods")
+    if "year" in params and not 2000 <= params["year"] <= 2100:
+        messages.error(
+            request,
+            bilingual(
+                ServiceError(IndicatorError.PERIOD, "year", gettext_lazy("The year must be between 2000 and 2100."))
+            ),
+        )
         return redirect("evaluation:periods")
     try:
         job = jobs.job_request(kind=JobKind.SNAPSHOT, params=params, actor=request.user, at=clock.now())
@@ -229,6 +253,8 @@ def recompute(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ComputeJob, pk=pk)
+    if not selectors.job_visible(request.user, job):  # city-wide viewers and the job's requester only
+        raise Http404
     running = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
     template = (
         "evaluation/indicators/_job.html" if request.headers.get("HX-Request") else "evaluation/indicators/job.html"

@@ -34,3 +34,12 @@ def evaluation_home(context: dict[str, Any]) -> dict[str, Any]:
         "tasks_url": tasks,
         "any": bool(view or flags or tasks),
     }
+
+
+@register.filter
+def city_wide(user: Any, perm: str) -> bool:
+    """``{% if request.user|city_wide:"evaluation.manage" %}``: whether the permission reaches the whole city
+    (city-wide settings, periods, computations and reports; for buttons only, the views enforce it)."""
+    from zhengcai.evaluation.selectors import city_wide as reaches_city
+
+    return reaches_city(user, P(perm))

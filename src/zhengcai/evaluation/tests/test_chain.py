@@ -563,8 +563,12 @@ def test_admin_creates_a_position_with_bilingual_errors_and_appoints_a_holder(
     url = f"/office/evaluation/chain/admin/{position.pk}/appoint/"
     unknown = client.post(url, {"name": "赵刚", "username": "nobody", "start_on": DAY.isoformat()})
     assert 'data-field="username"' in unknown.content.decode()
-    assert client.post(url, {"name": "赵刚", "username": "t_caodir", "start_on": DAY.isoformat()}).status_code == 302
-    assert chain.holds(people["cao_director"], position)
+    other_county = client.post(url, {"name": "赵刚", "username": "t_caodir", "start_on": DAY.isoformat()})
+    assert other_county.status_code == 200  # 曹县's director's account does not reach 单县's post
+    assert 'data-field="username"' in other_county.content.decode()
+    shan_director = make_user(Role.BUREAU_LEADER, heze["shan_bureau"], username="t_shandir")
+    assert client.post(url, {"name": "赵刚", "username": "t_shandir", "start_on": DAY.isoformat()}).status_code == 302
+    assert chain.holds(shan_director, position)
     assert _client(people["mayor"]).get(url).status_code == 403  # positions are the bureau administrator's
 
 

@@ -32,11 +32,12 @@ def ensure_chain(o: dict[str, Any]) -> dict[str, Any]:
 
 
 def own_task(o: dict[str, Any], user: Any) -> Any:
-    """A task the mayor assigned to a post the caller holds (a helper account's, for anonymous callers)."""
+    """A task the mayor assigned to a post the caller holds (a helper account's, for anonymous callers and roles
+    that may not hold a post)."""
     from zhengcai.evaluation import chain
 
     ensure_chain(o)
-    if user is None:
+    if user is None or not chain.account_may_hold(user, o["chain_mayor"]):  # roles that cannot hold a post
         if "chain_anon_user" not in o:
             o["chain_anon_user"] = make_user(Role.PURCHASER_STAFF, o["budget_unit"], username="matrix_chain_staff")
         user = o["chain_anon_user"]
