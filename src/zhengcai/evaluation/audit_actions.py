@@ -21,6 +21,7 @@ ACTIONS: dict[str, Any] = {
     "evaluation.snapshot.create": _("Indicator snapshot computed"),
     "evaluation.red_flag.setting": _("Red-flag thresholds changed"),
     "evaluation.red_flag.raise": _("Red flag raised"),
+    "evaluation.red_flag.update": _("Red flag's evidence brought up to date"),
     "evaluation.red_flag.review": _("Red flag reviewed"),
     "evaluation.red_flag.clear": _("Red flag withdrawn (condition no longer met)"),
     "evaluation.report.render": _("Evaluation report rendered"),

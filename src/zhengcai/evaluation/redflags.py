@@ -739,9 +739,18 @@ def _apply(
                 or flag.occurred_on != finding.occurred_on
                 or flag.supplier_id != finding.supplier_id
             ):
+                before = _audit_flag(flag)
                 flag.evidence, flag.params = finding.evidence, params
                 flag.occurred_on, flag.supplier_id = finding.occurred_on, finding.supplier_id
                 flag.save(update_fields=["evidence", "params", "occurred_on", "supplier"])
+                audit_record(
+                    actor="system",
+                    action="evaluation.red_flag.update",
+                    obj=flag,
+                    before=before,
+                    after=_audit_flag(flag),
+                    at=at,
+                )
                 counts["updated"] += 1
         for project_id, flag in existing.items():
             if project_id in seen or flag.status != RedFlagStatus.OPEN:

@@ -154,6 +154,14 @@ def test_price_near_max_raised_at_98_percent_not_below(world: dict[str, Any]) ->
     set_params(world, "price_near_max", percent=Decimal("97.99"))
     redflags.red_flags_scan(at=SCAN_AT)
     assert len(flags("price_near_max")) == 2
+    # a lower threshold keeps both flags open with the thresholds now applied: an audited update
+    set_params(world, "price_near_max", percent=Decimal("97.5"))
+    updated = redflags.red_flags_scan(at=SCAN_AT)["price_near_max"]
+    assert updated["updated"] == 2
+    assert {f.params["percent"] for f in flags("price_near_max")} == {97.5}
+    changes = AuditEvent.objects.filter(action="evaluation.red_flag.update")
+    assert changes.count() == 2
+    assert {e.before["params"]["percent"] for e in changes} == {97.99}
 
 
 def test_lowest_bid_disqualified_raised_when_lowest_invalid(world: dict[str, Any]) -> None:
