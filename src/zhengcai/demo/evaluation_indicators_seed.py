@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from zhengcai.evaluation import compute, periods
+from zhengcai.evaluation.compute import SH
 from zhengcai.evaluation.models import PeriodStatus, Snapshot
-
-SH = ZoneInfo("Asia/Shanghai")
 
 
 def seed_evaluation_indicators(*, at: dt.datetime) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from zhengcai.organizations.models import Region
 from . import catalogue, ranking
 from .models import (
     ComputeJob,
-    IndicatorTarget,
     JobKind,
     Period,
     PeriodKind,
@@ -33,6 +32,7 @@ from .models import (
     Snapshot,
     SnapshotValue,
 )
+from .selectors import latest_snapshot, targets_for_year
 
 CODES = tuple(i.code for i in catalogue.INDICATORS)
 FEN_PER_WAN = Decimal(1_000_000)  # 1 万元 = 10,000 yuan = 1,000,000 fen
@@ -105,25 +105,10 @@ def period_public_default(periods: list[Period]) -> Period | None:
     return None
 
 
-def snapshot_latest(period: Period) -> Snapshot | None:
-    return Snapshot.objects.filter(period=period).order_by("-computed_at", "-pk").first()
-
-
 def snapshot_values(snapshot: Snapshot | None) -> dict[tuple[str, int], SnapshotValue]:
     if snapshot is None:
         return {}
     return {(v.indicator, v.region_id): v for v in SnapshotValue.objects.filter(snapshot=snapshot)}
-
-
-def targets_for_year(year: int) -> dict[str, Decimal | None]:
-    """Each indicator's target for ``year``: the newest ``IndicatorTarget``, else the catalogue default."""
-    result: dict[str, Decimal | None] = {i.code: i.target for i in catalogue.INDICATORS}
-    seen: set[str] = set()
-    for row in IndicatorTarget.objects.filter(year=year).order_by("indicator", "-set_at", "-pk"):
-        if row.indicator not in seen and row.indicator in result:
-            result[row.indicator] = row.target
-            seen.add(row.indicator)
-    return result
 
 
 def monthly_series(
@@ -263,7 +248,7 @@ class Board:
 def board(*, period: Period | None, periods: list[Period], regions: list[Region] | None = None) -> Board:
     """The period's latest snapshot with its values, targets and the county ranking."""
     city, counties = split_regions(regions if regions is not None else regions_all())
-    snapshot = snapshot_latest(period) if period is not None else None
+    snapshot = latest_snapshot(period) if period is not None else None
     values = snapshot_values(snapshot)
     targets = (
         targets_for_year(period.start.year) if period is not None else {i.code: i.target for i in catalogue.INDICATORS}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +13,9 @@ from zhengcai.core.audit import audit_record
 from zhengcai.core.errors import ServiceError
 
 from . import catalogue
+from .compute import SH
 from .errors import IndicatorError
 from .models import IndicatorTarget, Period, PeriodStatus
-
-SH = ZoneInfo("Asia/Shanghai")
-
 
 MAX_DECIMAL = Decimal(10) ** 18  # max_digits=20, decimal_places=2: at most 18 digits before the point
 

@@ -52,7 +52,14 @@ def target_for(code: str, year: int) -> Decimal | None:
 
 
 def targets_for_year(year: int) -> dict[str, Decimal | None]:
-    return {i.code: target_for(i.code, year) for i in catalogue.INDICATORS}
+    """Each indicator's target for ``year`` in one query: the newest ``IndicatorTarget``, else the default."""
+    result: dict[str, Decimal | None] = {i.code: i.target for i in catalogue.INDICATORS}
+    seen: set[str] = set()
+    for row in IndicatorTarget.objects.filter(year=year).order_by("indicator", "-set_at", "-pk"):
+        if row.indicator not in seen and row.indicator in result:
+            result[row.indicator] = row.target
+            seen.add(row.indicator)
+    return result
 
 
 def indicator_records(code: str, region: Region, period: Period) -> list[dict[str, Any]]:

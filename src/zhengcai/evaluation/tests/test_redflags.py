@@ -161,7 +161,7 @@ def test_price_near_max_raised_at_98_percent_not_below(world: dict[str, Any]) ->
     assert {f.params["percent"] for f in flags("price_near_max")} == {97.5}
     changes = AuditEvent.objects.filter(action="evaluation.red_flag.update")
     assert changes.count() == 2
-    assert {e.before["params"]["percent"] for e in changes} == {97.99}
+    assert {(e.before or {})["params"]["percent"] for e in changes} == {97.99}
 
 
 def test_lowest_bid_disqualified_raised_when_lowest_invalid(world: dict[str, Any]) -> None:
