@@ -30,23 +30,6 @@ def _fresh_calendar() -> None:
     calendar.clear_cache()
 
 
-@pytest.fixture(autouse=True)
-def _flags_catalogue() -> Any:
-    """This area's Chinese (var/i18n/evaluation_flags.json, merged into the .po by the coordinator) loaded
-    into the zh-hans catalogue where it is not there yet, so the tests check the Chinese the pages will show."""
-    import json
-    from pathlib import Path
-    from unittest import mock
-
-    from django.utils.translation import trans_real
-
-    path = Path(__file__).resolve().parents[4] / "var" / "i18n" / "evaluation_flags.json"
-    catalog = trans_real.translation("zh-hans")._catalog  # type: ignore[attr-defined]
-    missing = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items() if catalog.get(k) is None}
-    with mock.patch.dict(catalog._catalogs[0], missing):
-        yield
-
-
 def _login(user: User, language: str = "zh-hans") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)

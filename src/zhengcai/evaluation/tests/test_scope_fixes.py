@@ -25,23 +25,6 @@ from zhengcai.organizations.services import organization_create
 DAY = AT.date()
 
 
-@pytest.fixture(autouse=True)
-def _fixa_catalogue() -> Any:
-    """This fix's Chinese (var/i18n/evaluation_fixa.json, merged into the .po by the coordinator) loaded into the
-    zh-hans catalogue where it is not there yet."""
-    import json
-    from pathlib import Path
-    from unittest import mock
-
-    from django.utils.translation import trans_real
-
-    path = Path(__file__).resolve().parents[4] / "var" / "i18n" / "evaluation_fixa.json"
-    catalog = trans_real.translation("zh-hans")._catalog  # type: ignore[attr-defined]
-    missing = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items() if catalog.get(k) is None}
-    with mock.patch.dict(catalog._catalogs[0], missing):
-        yield
-
-
 def login(user: Any, language: str = "zh-hans") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
