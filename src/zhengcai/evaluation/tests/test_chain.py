@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from conftest import AT, make_user
 from zhengcai.core import clock
