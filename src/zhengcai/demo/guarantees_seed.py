@@ -21,16 +21,20 @@ from django.utils import timezone
 
 from zhengcai.accounts.models import Membership, User
 from zhengcai.accounts.services import membership_create, user_create
+from zhengcai.core import calendar
 from zhengcai.core.permissions import Role
 from zhengcai.guarantees import services
 from zhengcai.guarantees.models import Guarantee
 from zhengcai.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from zhengcai.procurement import rules
 from zhengcai.procurement.models import Bid, BidStatus, Contract, ProjectStatus
+from zhengcai.securities import services as securities
+from zhengcai.securities.models import PerformanceSecurity, SecurityForm
 
 from . import data
 
 TARGET = 1000
+TRANSFER_SHARE = 0.25  # of the contracts without a performance guarantee: security paid by bank transfer
 OFFICER_ROLE = {OrganizationKind.BANK: Role.BANK_OFFICER, OrganizationKind.GUARANTOR: Role.GUARANTOR_OFFICER}
 
 
@@ -113,7 +117,8 @@ def seed_guarantees(*, actor: str, at: dt.datetime, target: int = TARGET) -> dic
     if not institutions or not (bids or contracts):
         return {}
     rng = random.Random(data.SEED + 11)
-    n_perf = min(len(contracts), target * 2 // 5)
+    n_perf = min(len(contracts) * 3 // 4, target * 2 // 5)  # leave some for securities paid by transfer
+    others = contracts
     contracts = sorted(rng.sample(contracts, n_perf), key=lambda c: (c.signed_on, c.pk))
     bids = sorted(rng.sample(bids, min(len(bids), target - n_perf)), key=lambda b: (b.submitted_at, b.pk))
     first = min([b.tender.published_at for b in bids] + [_at_day(c.signed_on, 9) for c in contracts])
@@ -135,6 +140,10 @@ def seed_guarantees(*, actor: str, at: dt.datetime, target: int = TARGET) -> dic
             acts.extend(_bid_acts(bid, i, rng, institutions, officers, managers, now=at))
         for i, contract in enumerate(contracts):
             acts.extend(_performance_acts(contract, i, rng, institutions, officers, managers, now=at))
+        by_guarantee, cash = {c.pk for c in contracts}, random.Random(data.SEED + 12)
+        for contract in others:
+            if contract.pk not in by_guarantee and cash.random() < TRANSFER_SHARE:
+                acts.extend(_transfer_acts(contract, cash, managers, now=at))
         for act in sorted(acts, key=lambda a: (a.at, a.order)):
             act.run()
         services.guarantees_expire(at=at)
@@ -225,7 +234,21 @@ def _performance_acts(
     accept_at = issued_at + dt.timedelta(hours=20)
     if manager is None or accept_at > now:
         return acts
-    acts.append(Act(accept_at, 2, lambda: services.guarantee_accept(guarantee=box["g"], actor=manager, at=accept_at)))
+
+    def record() -> None:
+        """The purchaser records it as the contract's performance security (the securities app verifies and
+        accepts the guarantee)."""
+        box["security"] = securities.performance_security_record(
+            contract=contract,
+            form=SecurityForm.GUARANTEE,
+            amount_fen=amount,
+            reference=box["g"].number,
+            provided_on=_local(accept_at),
+            actor=manager,
+            at=accept_at,
+        )
+
+    acts.append(Act(accept_at, 2, record))
     claim_at = accept_at + dt.timedelta(days=60)
     if i % 37 == 5 and claim_at <= now:
         acts.append(
@@ -244,9 +267,41 @@ def _performance_acts(
     elif contract.accepted_on is not None and contract.acceptance_passed:
         release_at = _at_day(contract.accepted_on, 15) + dt.timedelta(days=5)
         if accept_at < release_at <= now:
-            acts.append(
-                Act(
-                    release_at, 3, lambda: services.guarantee_release(guarantee=box["g"], actor=manager, at=release_at)
-                )
-            )
+            acts.append(Act(release_at, 3, lambda: _give_back(box["security"], manager, release_at)))
+    return acts
+
+
+def _give_back(security: PerformanceSecurity, manager: User, at: dt.datetime) -> None:
+    """Returned after the acceptance (PERF-REFUND-5WD): the securities app releases the guarantee."""
+    securities.performance_security_refund(security=security, refunded_on=_local(at), actor=manager, at=at)
+
+
+def _transfer_acts(
+    contract: Contract, rng: random.Random, managers: dict[int, User], *, now: dt.datetime
+) -> list[Act]:
+    """A performance security paid by bank transfer (the old way), recorded the day after signing and
+    returned after the acceptance."""
+    manager = managers.get(contract.project.purchaser_id)
+    recorded_at = _at_day(contract.signed_on + dt.timedelta(days=1), 11)
+    if manager is None or recorded_at > now:
+        return []
+    amount = max(1, contract.amount_fen * rng.choice([2, 5, 5, 10]) // 100)
+    box: dict[str, PerformanceSecurity] = {}
+
+    def record() -> None:
+        box["security"] = securities.performance_security_record(
+            contract=contract,
+            form=SecurityForm.TRANSFER,
+            amount_fen=amount,
+            reference=f"转账{contract.pk:06d}",
+            provided_on=_local(recorded_at),
+            actor=manager,
+            at=recorded_at,
+        )
+
+    acts = [Act(recorded_at, 2, record)]
+    if contract.accepted_on is not None and contract.acceptance_passed:
+        refund_at = _at_day(calendar.add_working_days(contract.accepted_on, rng.choice([1, 2, 3, 4, 7])), 15)
+        if refund_at <= now:
+            acts.append(Act(refund_at, 3, lambda: _give_back(box["security"], manager, refund_at)))
     return acts
