@@ -213,7 +213,7 @@ def _performance_acts(
         return []
     share = rng.choice([1, 2, 3, 5])  # percent: the policy target is about 1 % (S-PERF-10PCT caps it at 10 %)
     amount = max(1, contract.amount_fen * share // 100)
-    box: dict[str, Guarantee] = {}
+    box: dict[str, Any] = {}  # the guarantee, then the security
 
     def issue() -> None:
         box["g"] = services.guarantee_issue(
