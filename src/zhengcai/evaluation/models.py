@@ -123,7 +123,7 @@ class PositionHolder(models.Model):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("In progress")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -317,7 +317,7 @@ class RedFlagSetting(models.Model):
 
 
 class RedFlagStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Awaiting review")
     EXPLAINED = "explained", _("Explained")
     CONFIRMED = "confirmed", _("Confirmed")
 

@@ -91,7 +91,7 @@ class FlagDefinition:
     code: str
     name: Any
     explanation: Any  # a template formatted with the evidence
-    rule: str  # the DOMAIN.md rule id or the OCP red-flag it relates to
+    rule: Any  # the DOMAIN.md rule id or the OCP red-flag it relates to (translated)
     params: tuple[ParamSpec, ...]
     detector: Detector
     evidence_labels: dict[str, Any] = field(default_factory=dict)
@@ -515,7 +515,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "applied the deadline should have been {earliest_deadline} or later. A short period keeps "
             "suppliers who were not forewarned from bidding."
         ),
-        rule="M-OPEN-20D · M-CONS-10D · M-NEGO-3WD · OCP: short bid submission period",
+        rule=_("M-OPEN-20D · M-CONS-10D · M-NEGO-3WD · OCP: short bid submission period"),
         params=(
             ParamSpec(
                 "min_days",
@@ -536,7 +536,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "A competitive procurement method other than single source received only {bids} bid(s) at the "
             "opening on {opened_on}: no competition took place."
         ),
-        rule="OCP: single bid received · Law art. 36 (fewer than three bidders)",
+        rule=_("OCP: single bid received · Law art. 36 (fewer than three bidders)"),
         params=(ParamSpec("max_bids", _("Flag when the bids opened are at most"), "int", 1, 1, 2),),
         detector=detect_single_bid,
     ),
@@ -547,7 +547,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "{identical} of the {bids} bids opened had exactly the same price ({prices} yuan): a sign of "
             "coordinated bidding."
         ),
-        rule="87号令 art. 37 (恶意串通) · OCP: identical bid prices",
+        rule=_("87号令 art. 37 (恶意串通) · OCP: identical bid prices"),
         params=(ParamSpec("min_same", _("Flag when this many bids share a price"), "int", 2, 2, 10),),
         detector=detect_identical_bid_prices,
     ),
@@ -559,7 +559,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "{lowest_evaluated_price} yuan) was not the winner (valid: {lowest_valid}; winner: {winner_supplier} "
             "at {winner_evaluated_price} yuan)."
         ),
-        rule="87号令 art. 54 · OCP: lowest bidder disqualified",
+        rule=_("87号令 art. 54 · OCP: lowest bidder disqualified"),
         params=(),
         detector=detect_lowest_bid_disqualified,
     ),
@@ -570,7 +570,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "The award amount {award_amount} yuan is {percent_of_max} per cent of the maximum price {max_price} yuan: "
             "the price competition barely moved it."
         ),
-        rule="OCP: winning bid very close to the estimated price",
+        rule=_("OCP: winning bid very close to the estimated price"),
         params=(
             ParamSpec("percent", _("Flag at or above this percentage of the maximum price"), "percent", 98, 50, 100),
         ),
@@ -583,7 +583,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "{supplier} signed its contract number {wins} with this purchaser between {window_from} and "
             "{signed_on}; the earlier contracts are listed below."
         ),
-        rule="OCP: same supplier repeatedly wins contracts of a buyer",
+        rule=_("OCP: same supplier repeatedly wins contracts of a buyer"),
         params=(
             ParamSpec("min_contracts", _("Contracts with the same purchaser"), "int", 3, 2, 20),
             ParamSpec("window_days", _("Within this many days"), "int", 365, 30, 1825),
@@ -597,7 +597,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "Changes raised the contract from {original_amount} yuan to {current_amount} yuan, "
             "{increase_percent} % more than signed."
         ),
-        rule="Law art. 49 (additions ≤ 10 %) · OCP: contract amendments increase the value",
+        rule=_("Law art. 49 (additions ≤ 10 %) · OCP: contract amendments increase the value"),
         params=(ParamSpec("percent", _("Flag an increase above this percentage"), "percent", 10, 0, 100),),
         detector=detect_contract_amended_up,
     ),
@@ -608,7 +608,7 @@ FLAGS: tuple[FlagDefinition, ...] = (
             "Payment was due on {payment_due}; {paid} of {amount} yuan was paid, {days_late} days late "
             "(as of {as_of})."
         ),
-        rule="P-SME-30D",
+        rule=_("P-SME-30D"),
         params=(
             ParamSpec("grace_days", _("Days of grace after the due date"), "int", 0, 0, 90),
             ParamSpec("sme_only", _("Only contracts with small and medium enterprises"), "bool", False),

@@ -120,6 +120,11 @@ def test_flag_page_explains_in_chinese_and_english(flagged: dict[str, Any]) -> N
     en = _login(flagged["reviewer"], "en").get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert en.status_code == 200
     assert "other than single source received only 1 bid(s) at the opening on 2026-04-13" in en.content.decode()
+    # the rule it relates to and its status read in the page's language (an unreviewed flag awaits review)
+    assert "OCP 红旗：仅收到一份投标 ·《政府采购法》第三十六条" in zh
+    assert "待核查" in zh
+    assert "OCP: single bid received · Law art. 36" in en.content.decode()
+    assert "Awaiting review" in en.content.decode()
 
 
 def test_review_by_manager_only_with_required_note(flagged: dict[str, Any]) -> None:
