@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -32,6 +33,10 @@ from .models import ComputeJob, JobKind, JobStatus
 
 log = logging.getLogger(__name__)
 
+# A running job reports progress at least once per region and period (seconds apart); one silent this long
+# has lost its worker.
+STALE_AFTER = dt.timedelta(minutes=30)
+
 # kind → "module:function"; imported when a job runs, so each area keeps its handler beside its code.
 HANDLERS: dict[str, str] = {
     JobKind.SNAPSHOT: "zhengcai.evaluation.compute:run_snapshot_job",
@@ -48,7 +53,7 @@ class Progress:
 
     def __call__(self, percent: int, step: str) -> None:
         percent = max(0, min(100, int(percent)))
-        ComputeJob.objects.filter(pk=self.job.pk).update(progress=percent, step=step[:200])
+        ComputeJob.objects.filter(pk=self.job.pk).update(progress=percent, step=step[:200], heartbeat_at=clock.now())
         self.job.progress, self.job.step = percent, step[:200]
 
 
@@ -58,8 +63,13 @@ def _handler(kind: str) -> Callable[..., dict[str, Any]]:
 
 
 def job_request(*, kind: str, params: dict[str, Any], actor: Any, at: dt.datetime) -> ComputeJob:
-    """Queue a computation. The same computation already queued or running is refused (409), naming it."""
+    """Queue a computation. The same computation already queued or running is refused (409), naming it; a
+    running job that has shown no progress for ``STALE_AFTER`` (its worker died) is marked failed, audited,
+    and no longer blocks. Parameters are stored with their keys sorted, so the same computation compares
+    equal whatever order its parameters were given in."""
+    params = json.loads(json.dumps(params, sort_keys=True))
     with transaction.atomic():
+        _abandon_stale(kind=kind, params=params, actor=actor)
         busy = (
             ComputeJob.objects.select_for_update()
             .filter(kind=kind, params=params, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
@@ -89,6 +99,27 @@ def job_request(*, kind: str, params: dict[str, Any], actor: Any, at: dt.datetim
     return job
 
 
+def _abandon_stale(*, kind: str, params: dict[str, Any], actor: Any) -> None:
+    now = clock.now()
+    stale = ComputeJob.objects.select_for_update().filter(
+        kind=kind, params=params, status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    )
+    for job in stale:
+        since = job.heartbeat_at.isoformat() if job.heartbeat_at else "-"
+        before = {"status": job.status, "progress": job.progress, "heartbeat_at": since}
+        job.status, job.finished_at = JobStatus.FAILED, now
+        job.error = f"abandoned: no progress since {since} (the worker stopped)"
+        job.save(update_fields=["status", "finished_at", "error"])
+        audit_record(
+            actor=actor if actor is not None else "system",
+            action="evaluation.job.abandon",
+            obj=job,
+            before=before,
+            after={"status": job.status, "error": job.error},
+            at=now,
+        )
+
+
 def job_run(job_id: int) -> ComputeJob:
     """Run one queued job to the end (the worker's entry point; tests and the e2e journey call it directly)."""
     with transaction.atomic():
@@ -96,7 +127,8 @@ def job_run(job_id: int) -> ComputeJob:
         if job.status != JobStatus.QUEUED:
             return job  # already taken by another worker, or finished: idempotent
         job.status, job.started_at, job.progress, job.step = JobStatus.RUNNING, clock.now(), 0, ""
-        job.save(update_fields=["status", "started_at", "progress", "step"])
+        job.heartbeat_at = job.started_at
+        job.save(update_fields=["status", "started_at", "progress", "step", "heartbeat_at"])
     progress = Progress(job)
     try:
         result = _handler(job.kind)(job=job, progress=progress)
