@@ -164,33 +164,64 @@ class IndicatorReading:
     meets: bool | None
 
 
-def latest_indicator_value(*, code: str, region_id: int, target: Decimal | None, year: int) -> IndicatorReading | None:
-    """The indicator's value for the region over the task's year (the target's horizon), from the newest
-    snapshot of that year (None where none was computed).
+def latest_indicator_values(
+    keys: set[tuple[str, int, int]],
+) -> dict[tuple[str, int, int], tuple[Decimal | None, str]]:
+    """{(indicator, region id, year): (value, period label)} from the newest snapshot of each year: one query
+    per year asked for and one for all the values, however many tasks name an indicator.
 
     Read straight from the snapshots (Snapshot/SnapshotValue of this app) so the chain does not depend on the
     indicators area's selectors."""
-    indicator = catalogue.BY_CODE.get(code)
-    if indicator is None:
-        return None
-    row = (
-        SnapshotValue.objects.filter(
-            indicator=code, region_id=region_id, snapshot__period__kind="year", snapshot__period__start__year=year
+    newest: dict[int, Snapshot] = {}
+    for year in sorted({year for _, _, year in keys}):
+        snapshot = (
+            Snapshot.objects.filter(period__kind="year", period__start__year=year)
+            .select_related("period")
+            .order_by("-computed_at", "-pk")
+            .first()
         )
-        .select_related("snapshot__period")
-        .order_by("-snapshot__computed_at", "-snapshot__pk")
-        .first()
-    )
-    if row is None:
+        if snapshot is not None:
+            newest[snapshot.pk] = snapshot
+    if not newest:
+        return {}
+    rows = SnapshotValue.objects.filter(
+        snapshot_id__in=newest,
+        indicator__in={code for code, _, _ in keys},
+        region_id__in={region for _, region, _ in keys},
+    ).values_list("snapshot_id", "indicator", "region_id", "value")
+    found: dict[tuple[str, int, int], tuple[Decimal | None, str]] = {}
+    for snapshot_id, code, region_id, value in rows:
+        period = newest[snapshot_id].period
+        key = (code, region_id, period.start.year)
+        if key in keys:
+            found[key] = (value, period.label)
+    return found
+
+
+def indicator_reading(
+    *, code: str, target: Decimal | None, found: tuple[Decimal | None, str] | None
+) -> IndicatorReading | None:
+    """The reading of a task's indicator against its target (None where the indicator is unknown or the year
+    has not been computed)."""
+    indicator = catalogue.BY_CODE.get(code)
+    if indicator is None or found is None:
         return None
+    value, period = found
     return IndicatorReading(
         code=code,
         name=indicator.name,
         unit=indicator.unit_label,
-        value=row.value,
-        period=row.snapshot.period.label,
-        meets=indicator.meets(row.value, target),
+        value=value,
+        period=period,
+        meets=indicator.meets(value, target),
     )
+
+
+def latest_indicator_value(*, code: str, region_id: int, target: Decimal | None, year: int) -> IndicatorReading | None:
+    """The indicator's value for the region over the task's year (the target's horizon), from the newest
+    snapshot of that year (None where none was computed)."""
+    key = (code, region_id, year)
+    return indicator_reading(code=code, target=target, found=latest_indicator_values({key}).get(key))
 
 
 def snapshots_exist() -> bool:
@@ -242,6 +273,13 @@ def chain_tree(*, user: Any, today: dt.date) -> list[TreeRow]:
     if snapshots_exist():
         for task in Task.objects.filter(pk__in=visible, status=TaskStatus.OPEN).exclude(indicator=""):
             indicator_tasks.setdefault(task.position_id, []).append(task)
+    values = latest_indicator_values(
+        {
+            (task.indicator, by_id[position_id].region_id, task.due_on.year)
+            for position_id, tasks in indicator_tasks.items()
+            for task in tasks
+        }
+    )
     rows: list[TreeRow] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
@@ -250,9 +288,8 @@ def chain_tree(*, user: Any, today: dt.date) -> list[TreeRow]:
             holders = getattr(p, "current_holders", [])
             readings = []
             for task in indicator_tasks.get(p.pk, []):
-                reading = latest_indicator_value(
-                    code=task.indicator, region_id=p.region_id, target=task.target, year=task.due_on.year
-                )
+                key = (task.indicator, p.region_id, task.due_on.year)
+                reading = indicator_reading(code=task.indicator, target=task.target, found=values.get(key))
                 if reading is not None:
                     readings.append((task, reading))
             rows.append(

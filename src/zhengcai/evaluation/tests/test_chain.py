@@ -618,6 +618,44 @@ def test_chain_tree_shows_the_latest_indicator_value_against_the_target(
     assert rows["单县县长"].readings == []
 
 
+def test_chain_tree_reads_indicator_values_in_constant_queries(
+    heze: dict[str, Any], posts: dict[str, Any], people: dict[str, Any]
+) -> None:
+    """One query per year and one for all values, however many posts have a task naming an indicator."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    period = Period.objects.create(kind="year", start=dt.date(2026, 1, 1), end=dt.date(2027, 1, 1), label="2026")
+    snap = Snapshot.objects.create(period=period, as_of=AT, computed_at=AT, digest="0" * 64)
+    for region, value in ((heze["cao"], "27.50"), (heze["shan"], "35.00"), (heze["city"], "22.00")):
+        SnapshotValue.objects.create(
+            snapshot=snap,
+            indicator="days_to_pay_sme",
+            region=region,
+            numerator=Decimal(value),
+            denominator=Decimal(1),
+            value=Decimal(value),
+            record_count=1,
+        )
+
+    def tree() -> tuple[int, dict[str, list[Decimal | None]]]:
+        with CaptureQueriesContext(connection) as ctx:
+            rows = selectors.chain_tree(user=people["mayor"], today=DAY)
+        return len(ctx.captured_queries), {r.position.title: [x.value for _, x in r.readings] for r in rows}
+
+    _assign(posts, people, "mayor", "cao_head")
+    queries, values = tree()
+    assert values["曹县县长"] == [Decimal("27.50")]
+    for to in ("shan_head", "city_director", "cao_director", "cao_section"):
+        _assign(posts, people, "mayor", to, title=f"付款{to}")
+    more, values = tree()
+    assert more == queries
+    assert values["曹县县长"] == [Decimal("27.50")]
+    assert values["单县县长"] == [Decimal("35.00")]
+    assert values[posts["city_director"].title] == [Decimal("22.00")]
+    assert values[posts["cao_section"].title] == [Decimal("27.50")]
+
+
 def test_list_pages_do_not_grow_queries_with_tasks(posts: dict[str, Any], people: dict[str, Any]) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
