@@ -15,7 +15,6 @@ is Chinese whatever the reader's interface language.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from zhengcai.core import clock
+from zhengcai.core import clock, excel
 from zhengcai.core.audit import audit_record
 from zhengcai.core.errors import ServiceError
 from zhengcai.guarantees.pdf import FONT
@@ -39,7 +38,7 @@ from .errors import ReportError
 from .jobs import Progress, job_request
 from .models import ComputeJob, JobKind, Period, Snapshot
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = excel.XLSX
 FLAG_STATUSES = ("open", "explained", "confirmed")
 
 
@@ -209,29 +208,9 @@ def report_pdf(data: ReportData) -> bytes:
 
 
 # --- Excel ------------------------------------------------------------------------------------------------
-def _excel(value: Any) -> Any:
-    """A cell's value: a Decimal stays a Decimal (openpyxl writes it as an exact number; no float rounding)."""
-    return value
-
-
 def _book(sheets: list[tuple[str, list[Any], list[list[Any]]]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.worksheets[0])  # each table gets a sheet of its own
-    for title, head, rows in sheets:
-        sheet = book.create_sheet()
-        sheet.title = title[:31]
-        sheet.append([str(h) for h in head])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_excel(v) for v in row])
-        sheet.column_dimensions["A"].width = 28
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """One sheet per table (a Decimal stays a Decimal: openpyxl writes it as an exact number)."""
+    return excel.workbook(excel.Sheet(title, head, rows) for title, head, rows in sheets)
 
 
 def report_workbook(data: ReportData) -> bytes:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhengcai.accounts.selectors import user_scope
-from zhengcai.core import clock
+from zhengcai.core import clock, excel
 from zhengcai.core.errors import ServiceError, ServiceErrorGroup, bilingual
 from zhengcai.core.forms import DateInput, apply_service_error
 from zhengcai.core.permissions import P, permission
@@ -399,33 +399,15 @@ def flag_summary(request: HttpRequest) -> HttpResponse:
 
 def summary_workbook(summary: selectors.Summary, *, at: dt.datetime) -> bytes:
     """The summary as an Excel workbook: one sheet per grouping, Chinese headers, counts as numbers."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     with translation.override("zh-hans"):
-        book = Workbook()
-        info = book.active
-        info.title = _("Summary")
-        info.append([_("Red flag"), _("Flags")])
-        for definition in redflags.FLAGS:
-            info.append([str(definition.name), summary.totals.get(definition.code, 0)])
-        info.append([_("Total"), summary.total])
-        info.append([_("Exported at"), timezone.localtime(at).strftime("%Y-%m-%d %H:%M")])
-        info.column_dimensions["A"].width = 40
+        totals: list[list[Any]] = [[str(d.name), summary.totals.get(d.code, 0)] for d in redflags.FLAGS]
+        info = [*totals, [_("Total"), summary.total], [_("Exported at"), f"{timezone.localtime(at):%Y-%m-%d %H:%M}"]]
+        sheets = [excel.Sheet(_("Summary"), [_("Red flag"), _("Flags")], info, first_width=40)]
+        names = [str(d.name) for d in redflags.FLAGS]
         for key, label in GROUPS:
-            sheet = book.create_sheet(str(label))
-            sheet.append([str(label), *[str(d.name) for d in redflags.FLAGS], _("Total")])
-            for cell in sheet[1]:
-                cell.font = Font(bold=True)
-            for row in getattr(summary, f"by_{key}"):
-                sheet.append([row.label, *row.by_code(), row.total])
-            sheet.column_dimensions["A"].width = 36
-            sheet.freeze_panes = "B2"
-        out = BytesIO()
-        book.save(out)
-    return out.getvalue()
+            rows = [[row.label, *row.by_code(), row.total] for row in getattr(summary, f"by_{key}")]
+            sheets.append(excel.Sheet(label, [label, *names, _("Total")], rows, first_width=36, freeze="B2"))
+        return excel.workbook(sheets)
 
 
 @permission(P.RED_FLAG_VIEW)
@@ -436,6 +418,6 @@ def flag_summary_xlsx(request: HttpRequest) -> HttpResponse:
         return render(request, "evaluation/flags/summary.html", {"form": form, "summary": None}, status=400)
     now = clock.now()
     data = summary_workbook(selectors.red_flag_summary(user=request.user, filters=filters), at=now)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(data, content_type=excel.XLSX)
     response["Content-Disposition"] = f'attachment; filename="red-flags-{timezone.localtime(now):%Y%m%d}.xlsx"'
     return response

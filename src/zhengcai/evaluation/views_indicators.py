@@ -7,7 +7,6 @@ otherwise). Actions take POST.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengcai.accounts.selectors import user_scope
-from zhengcai.core import clock
+from zhengcai.core import clock, excel
 from zhengcai.core.errors import ServiceError, bilingual
 from zhengcai.core.permissions import P, permission
 from zhengcai.organizations.models import Region
@@ -137,25 +136,20 @@ COLUMNS = (
 @permission(P.EVALUATION_VIEW)
 @require_GET
 def indicator_records_xlsx(request: HttpRequest, code: str, region: str, period: str) -> HttpResponse:
-    from openpyxl import Workbook
-
     context = _drill(request, code, region, period)
-    book = Workbook()
-    sheet = book.create_sheet(code[:31], 0)
-    del book[book.sheetnames[1]]
-    sheet.append([f"{context['indicator'].name} · {context['region'].name} · {context['period'].label}"])
-    sheet.append([_("Data as of"), context["as_of"].astimezone(compute.SH).strftime("%Y-%m-%d %H:%M")])
     # in the request's language (LocaleMiddleware activated it): headers, record kinds, the indicator's name
-    sheet.append([str(label) for _key, label in COLUMNS])
-    for row in context["rows"]:
-        sheet.append([compute.kind_label(row.get("kind", "")), *(_cell(row.get(key)) for key, _label in COLUMNS[1:])])
+    caption = [
+        [f"{context['indicator'].name} · {context['region'].name} · {context['period'].label}"],
+        [_("Data as of"), context["as_of"].astimezone(compute.SH).strftime("%Y-%m-%d %H:%M")],
+    ]
+    rows = [
+        [compute.kind_label(row.get("kind", "")), *(_cell(row.get(key)) for key, _label in COLUMNS[1:])]
+        for row in context["rows"]
+    ]
     totals = context["totals"]
-    sheet.append([_("Total"), "", "", "", "", "", "", totals["numerator"], totals["denominator"]])
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    rows.append([_("Total"), "", "", "", "", "", "", totals["numerator"], totals["denominator"]])
+    sheet = excel.Sheet(code, [label for _key, label in COLUMNS], rows, before=caption)
+    response = HttpResponse(excel.workbook([sheet]), content_type=excel.XLSX)
     response["Content-Disposition"] = f'attachment; filename="{code}-{region}-{period}.xlsx"'
     return response
 
