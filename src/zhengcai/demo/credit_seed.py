@@ -3,8 +3,9 @@
 Everything goes through the credit services: the penalties arrive as two imported files (a CSV of
 administrative penalties from the market-regulation and tax bureaus, a JSON serious-dishonesty list),
 the bureau enters its own findings by hand, and ``credit_sync_platform`` derives the platform behaviours
-(failed acceptance, contract not signed) from the demo procurement data. Deterministic; does nothing when a
-credit policy already exists.
+(failed acceptance, contract not signed) from the demo procurement data. The policy versions are published
+on the procurement timeline (``credit_policy_acts``), so the bidders' exemption decisions there are made
+under the version then in force. Deterministic; does nothing once credit records exist.
 
 The demo supplier login's company has no record (exempt); the next supplier (by id) carries a serious
 record — "提供虚假材料谋取中标" of 2025-05-02, in force until 2028-05-01 — so its staff see "不予免收".
@@ -18,6 +19,8 @@ import io
 import json
 import random
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,7 +41,10 @@ from zhengcai.organizations.models import Organization, OrganizationKind
 from . import data
 
 DEMO_SUPPLIER_LOGIN = "supplier"
-V1_PUBLISHED = dt.datetime(2023, 12, 20, 10, 0)
+# 菏财采〔2023〕12号 (issued 2023-12-20, in force from 2024-01-01) entered as version 1 when the platform went
+# live, before its first tender.
+V1_PUBLISHED = dt.datetime(2024, 12, 16, 10, 0)
+V1_EFFECTIVE = DEFAULT_EFFECTIVE_FROM
 V2_PUBLISHED = dt.datetime(2026, 6, 15, 10, 0)
 V2_EFFECTIVE = dt.date(2026, 7, 1)
 PENALTIES_PER_REGION = 10
@@ -163,11 +169,40 @@ def _dishonesty_json(rng: random.Random, pool: list[Organization], last: dt.date
     return json.dumps({"records": records}, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+def credit_policy_acts(*, actor: str) -> list[tuple[dt.datetime, Callable[[], Any]]]:
+    """The two published versions of the credit policy as dated acts for the procurement timeline, so the
+    bidders' exemption decisions are made under the version in force that day: v1 (effective 2024-01-01) and
+    v2 (2026-07-01, stricter: at most 1 major record, small/micro +1). Each does nothing once published."""
+    versions = [
+        (
+            _aware(V1_PUBLISHED),
+            dict(DEFAULT_RULES),
+            V1_EFFECTIVE,
+            "菏泽市政府采购供应商信用承诺与投标保证金免收办法（试行）",
+        ),
+        (
+            _aware(V2_PUBLISHED),
+            {**DEFAULT_RULES, "major_max": 1, "small_micro_extra_major": 1},
+            V2_EFFECTIVE,
+            "修订：近2年较重失信记录超过1条不予免收；小微企业放宽1条",
+        ),
+    ]
+
+    def act(at: dt.datetime, rules_in: dict[str, int], effective: dt.date, note: str) -> Callable[[], Any]:
+        def publish() -> None:
+            if not CreditPolicy.objects.filter(effective_from=effective).exists():
+                credit_policy_publish(rules_in=rules_in, effective_from=effective, note=note, actor=actor, at=at)
+
+        return publish
+
+    return [(at, act(at, rules_in, effective, note)) for at, rules_in, effective, note in versions]
+
+
 def seed_credit(*, actor: str, at: dt.datetime) -> dict[str, int]:
-    """Policy v1 (2024-01-01) and v2 (2026-07-01, stricter: at most 1 major record, small/micro +1), imported
-    penalties and dishonesty entries, the bureau's findings and the platform records. ``at`` is the demo's
-    "today" (after the procurement timeline). Does nothing (returns {}) if a credit policy exists."""
-    if CreditPolicy.objects.exists():
+    """The policy versions where the timeline has not published them, imported penalties and dishonesty
+    entries, the bureau's findings and the platform records. ``at`` is the demo's "today" (after the
+    procurement timeline). Does nothing (returns {}) once credit records exist."""
+    if CreditRecord.objects.exists():
         return {}
     rng = random.Random(data.SEED + 5)
     last = timezone.localtime(at).date() - dt.timedelta(days=1)
@@ -184,20 +219,9 @@ def seed_credit(*, actor: str, at: dt.datetime) -> dict[str, int]:
         by_region[supplier.region_id].append(supplier)
         everyone.append(supplier)
     with transaction.atomic():
-        credit_policy_publish(
-            rules_in=dict(DEFAULT_RULES),
-            effective_from=DEFAULT_EFFECTIVE_FROM,
-            note="菏泽市政府采购供应商信用承诺与投标保证金免收办法（试行）",
-            actor=actor,
-            at=min(at, _aware(V1_PUBLISHED)),
-        )
-        credit_policy_publish(
-            rules_in={**DEFAULT_RULES, "major_max": 1, "small_micro_extra_major": 1},
-            effective_from=V2_EFFECTIVE,
-            note="修订：近2年较重失信记录超过1条不予免收；小微企业放宽1条",
-            actor=actor,
-            at=min(at, _aware(V2_PUBLISHED)),
-        )
+        for published_at, publish in credit_policy_acts(actor=actor):
+            if published_at <= at:
+                publish()
         if everyone:
             credit_import(
                 content=_penalty_csv(rng, by_region, last),

@@ -42,6 +42,8 @@ from . import procurement_data as pd
 
 T = TypeVar("T")
 
+EXEMPTION_ASKED = 0.7  # of the bidders where a bid security is asked: they ask for the credit exemption
+REFUND_LATE_SHARE = 0.08  # of the bid securities paid by transfer: refunded after the 5 working days
 TODAY = dt.date(2026, 11, 25)  # the demo's "today": every planned act happens on or before it
 FIRST_INTENTION = dt.date(2025, 1, 2)
 FIRST_TENDER = dt.date(2025, 2, 28)
@@ -119,6 +121,7 @@ class Kind(StrEnum):
     CONTRACT_PUBLISH = "contract_publish"
     ACCEPTANCE = "acceptance"
     PAYMENT = "payment"
+    SECURITY_REFUND = "security_refund"  # a bid security paid by transfer comes back (S-BID-REFUND-5WD)
 
 
 class Variant(StrEnum):
@@ -1035,6 +1038,17 @@ class Planner:
             at = end - dt.timedelta(minutes=5 + int(minute * 60), seconds=index + 1)
         return at if start < at < end else None
 
+    def _security_form(self, spec: ProjectSpec, supplier: Organization, sec: random.Random) -> str | None:
+        """How a bidder gives the bid security the tender asks for: most ask for the credit exemption
+        (S-CREDIT-EXEMPT; a refusal falls back to a transfer when the seed runs), the others transfer the
+        amount. The demo supplier's bids in tenders still open are left for the demo login to secure."""
+        ask = sec.random() < EXEMPTION_ASKED
+        if spec.bid_security_fen <= 0:
+            return None
+        if spec.stage == ProjectStatus.TENDERING and supplier.pk == self.orgs.demo_supplier.pk:
+            return None
+        return "exempt" if ask else "transfer"
+
     def _timeline(self, spec: ProjectSpec, tender_on: dt.date) -> Timeline:  # noqa: PLR0911 - each stage stops here
         d = Dice(spec.seed)
         tl = Timeline(tender_on=tender_on)
@@ -1098,8 +1112,11 @@ class Planner:
             tl.ok = False
         tl.deadline = final
         live: list[tuple[dt.datetime, int, Organization, int]] = []
+        sec = random.Random(spec.seed + 7)  # the bid securities' own draws: the rest of the plan is unchanged
+        secured: list[Organization] = []
         for i, bid in enumerate(spec.bids):
             first_at = self._bid_time(t_pub, final, bid.frac, bid.minute, i)
+            security = self._security_form(spec, bid.supplier, sec)
             if first_at is None or first_at > NOW:
                 continue
             price = bid.first_price_fen or bid.price_fen
@@ -1109,7 +1126,10 @@ class Planner:
                 supplier=bid.supplier,
                 price_fen=price,
                 technical=bid.technical,
+                security=security,
             )
+            if security is not None:
+                secured.append(bid.supplier)
             last_at = first_at
             if bid.first_price_fen is not None:
                 again = self._bid_time(first_at, final, bid.frac2, bid.minute, i)
@@ -1134,6 +1154,7 @@ class Planner:
         failed = len(live) < rule.min_bidders
         if failed or stage == ProjectStatus.FAILED:
             tl.ok = failed and stage == ProjectStatus.FAILED
+            _refunds(tl, sec, secured, open_day)  # after the termination notice published at the opening
             return tl
         scored = spec.evaluation == EvaluationMethod.SCORING
         if scored:
@@ -1155,11 +1176,14 @@ class Planner:
         late = spec.late_result
         result_on = add_working_days(award_on, d.int("result_wd", 3, 6) if late else d.int("result_wd", 0, 2))
         result_at = moment(result_on, 15, 5 * d.int("result_min", 0, 11))
+        losers = [s for s in secured if s.pk != winner.pk]
         if stage == ProjectStatus.AWARDED and variant == Variant.PLAIN:
             if result_at <= NOW:
                 tl.add(result_at, Kind.RESULT)
+                _refunds(tl, sec, losers, result_on)
             return tl
         tl.add(result_at, Kind.RESULT)
+        _refunds(tl, sec, losers, result_on)
         tl.anchor = result_on
         sign_base = result_on
         if variant in CHALLENGE_VARIANTS:
@@ -1209,6 +1233,7 @@ class Planner:
             payment_days=payment_days,
             advance_fen=advance,
         )
+        _refunds(tl, sec, [s for s in secured if s.pk == winner.pk], signed_on)
         tl.anchor = signed_on
         if variant == Variant.SIGNED:
             return tl
@@ -1270,3 +1295,13 @@ class _Auto:
 _AUTO: Any = _Auto()
 
 KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
+
+
+def _refunds(tl: Timeline, sec: random.Random, suppliers: list[Organization], trigger_on: dt.date) -> None:
+    """Each secured bidder's refund after its trigger (S-BID-REFUND-5WD: within 5 working days); about one in
+    twelve late. The seed refunds only what was held (an exempt bidder paid nothing)."""
+    for supplier in suppliers:
+        late = sec.random() < REFUND_LATE_SHARE
+        on = add_working_days(trigger_on, sec.randint(6, 12) if late else sec.randint(1, 4))
+        if moment(on, 16, 30) <= NOW:
+            tl.add(moment(on, 16, 30), Kind.SECURITY_REFUND, supplier=supplier)

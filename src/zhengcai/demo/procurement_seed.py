@@ -17,9 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from zhengcai.accounts.models import Membership, User
 from zhengcai.accounts.services import membership_create, user_create
+from zhengcai.core.errors import ServiceError
 from zhengcai.core.permissions import Role
 from zhengcai.organizations.models import Organization
 from zhengcai.procurement import bidding, evaluation, lifecycle, rules, services
@@ -38,6 +40,9 @@ from zhengcai.procurement.models import (
     Tender,
 )
 from zhengcai.procurement.services import ProjectInput
+from zhengcai.securities import services as securities
+from zhengcai.securities.errors import SecurityError
+from zhengcai.securities.models import BidSecurity, SecurityForm, SecurityStatus
 
 from . import data
 from . import procurement_data as pd
@@ -265,6 +270,47 @@ class Runner:
             at=step.at,
         )
         self.bids[step.item, step.slot, supplier.pk] = receipt.bid
+        if step.args.get("security") is not None:
+            self._bid_security(step, supplier, step.args["security"])
+
+    def _bid_security(self, step: Step, supplier: Organization, form: str) -> None:
+        """The bidder asks for the credit exemption (the credit app decides, S-CREDIT-EXEMPT) and, refused or
+        not asking, transfers exactly the required amount (S-BID-2PCT)."""
+        tender = self.tenders[self._key(step)]
+        bidder = self._bidder(supplier)
+        if form == "exempt":
+            try:
+                securities.bid_security_provide(
+                    tender=tender, supplier=supplier, form=SecurityForm.EXEMPT, actor=bidder, at=step.at
+                )
+            except ServiceError as error:
+                if error.code != SecurityError.NOT_EXEMPT:
+                    raise
+            else:
+                return
+        securities.bid_security_provide(
+            tender=tender,
+            supplier=supplier,
+            form=SecurityForm.TRANSFER,
+            amount_fen=tender.project.bid_security_fen,
+            paid_on=timezone.localtime(step.at).date(),
+            reference=f"投标保证金{tender.project.number}",
+            actor=bidder,
+            at=step.at,
+        )
+
+    def _security_refund(self, step: Step, item: ItemPlan, spec: ProjectSpec | None) -> None:
+        """Back to the bidder after the award notice, the signing or the termination (what was held only)."""
+        assert spec is not None  # noqa: S101
+        security = BidSecurity.objects.get(tender=self.tenders[self._key(step)], supplier=step.args["supplier"])
+        if security.status != SecurityStatus.HELD:
+            return  # exempt: nothing was paid
+        securities.bid_security_refund(
+            security=security,
+            refunded_on=timezone.localtime(step.at).date(),
+            actor=self._manager(spec),
+            at=step.at,
+        )
 
     def _bid_withdraw(self, step: Step, item: ItemPlan, spec: ProjectSpec | None) -> None:
         supplier: Organization = step.args["supplier"]

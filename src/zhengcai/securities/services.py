@@ -82,6 +82,7 @@ def bid_security_provide(
         raise PermissionDenied
     decision = None
     if form == SecurityForm.EXEMPT:
+        tender = Tender.objects.select_related("project").get(pk=tender.pk)  # as stored, not as the caller had it
         _check_open(tender, at)
         from zhengcai.credit.services import exemption_decide  # the credit app decides, once per tender
 

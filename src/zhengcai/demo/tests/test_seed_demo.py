@@ -126,6 +126,7 @@ def test_seed_demo_procurement_every_stage_by_the_rules_idempotent_and_determini
     assert_every_stage_present()
     assert_dates_and_amounts_obey_the_rules()
     assert_demo_logins_see_real_work()
+    assert_bid_securities_follow_the_rules()
     assert_audit_log_is_chronological()
     assert list(verify_chain()) == []
 
@@ -305,7 +306,57 @@ def assert_demo_logins_see_real_work() -> None:
 
 # Histories loaded after the procurement timeline, each in its own date order (credit records, guarantees,
 # financing); the procurement timeline itself is replayed in date order as the people acted.
-LATER_HISTORIES = ("credit.", "guarantees.", "financing.", "securities.", "integrations.")
+# The credit policy versions, the exemption decisions and the bid securities act on the procurement timeline
+# (checked with it); the seeds that follow it replay their own histories from the start.
+LATER_HISTORIES = ("credit.creditimportbatch", "credit.creditrecord", "guarantees.", "financing.", "integrations.")
+
+
+def assert_bid_securities_follow_the_rules() -> None:
+    """S-CREDIT-EXEMPT, S-BID-2PCT, S-BID-REFUND-5WD on the timeline: every bidder of a tender asking for a
+    bid security gave one when it bid (the demo supplier's open tenders wait for the demo login): exempt by
+    the credit policy in force (a decision stored for each), or a transfer of exactly the required amount,
+    refunded after its trigger, most within the 5 working days."""
+    from zhengcai.credit.models import CreditPolicy, ExemptionDecision
+    from zhengcai.demo.credit_seed import demo_supplier
+    from zhengcai.securities.models import BidSecurity, SecurityForm, SecurityStatus
+    from zhengcai.securities.selectors import bid_security_rows
+
+    assert CreditPolicy.objects.count() == 2  # both versions, published on the timeline
+    securities = list(BidSecurity.objects.select_related("tender__project"))
+    forms = Counter(s.form for s in securities)
+    assert forms[SecurityForm.EXEMPT] > forms[SecurityForm.TRANSFER] > 0
+    for security in securities:
+        project = security.tender.project
+        assert security.required_fen == project.bid_security_fen > 0
+        assert security.recorded_at < security.tender.deadline
+        if security.form == SecurityForm.EXEMPT:
+            assert (security.amount_fen, security.status) == (0, SecurityStatus.NONE)
+        else:
+            assert security.amount_fen == project.bid_security_fen
+    decided = set(ExemptionDecision.objects.values_list("tender_id", "supplier_id"))
+    exempt = {(s.tender_id, s.supplier_id) for s in securities if s.form == SecurityForm.EXEMPT}
+    assert exempt <= decided
+    demo = demo_supplier()
+    bidders = set(
+        Bid.objects.filter(tender__project__bid_security_fen__gt=0)
+        .exclude(tender__project__status=ProjectStatus.TENDERING, supplier=demo)
+        .values_list("tender_id", "supplier_id")
+    )
+    assert bidders == {(s.tender_id, s.supplier_id) for s in securities}
+    rows = bid_security_rows(
+        BidSecurity.objects.exclude(form=SecurityForm.EXEMPT).select_related(
+            "tender__project__award__winning_bid", "tender__project__contract"
+        ),
+        today=TODAY,
+    )
+    refunded = [r for r in rows if r.security.status == SecurityStatus.REFUNDED]
+    assert refunded
+    for row in refunded:
+        assert row.trigger_on is not None
+        assert row.security.refunded_on is not None
+        assert row.security.refunded_on > row.trigger_on
+    assert sum(not r.late for r in refunded) > sum(r.late for r in refunded)
+    assert not [r for r in rows if r.overdue and r.refund_due is not None and r.refund_due < TODAY - dt.timedelta(20)]
 
 
 def assert_audit_log_is_chronological() -> None:

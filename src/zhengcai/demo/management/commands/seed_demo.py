@@ -19,7 +19,7 @@ from zhengcai.accounts.models import User
 from zhengcai.accounts.services import membership_create, user_create
 from zhengcai.core.permissions import Role
 from zhengcai.demo import data
-from zhengcai.demo.credit_seed import seed_credit
+from zhengcai.demo.credit_seed import credit_policy_acts, seed_credit
 from zhengcai.demo.evaluation_chain_seed import seed_evaluation_chain
 from zhengcai.demo.evaluation_flags_seed import seed_evaluation_flags
 from zhengcai.demo.evaluation_indicators_seed import seed_evaluation_indicators
@@ -107,7 +107,7 @@ class Command(BaseCommand):
             bureaus = self._bureaus(regions, at)
             self._institutions(regions, bureaus, rng, at, small=small)
             self._logins(password, at)
-        pending = self._pending(regions, password)
+        pending = self._pending(regions, password) + credit_policy_acts(actor=ACTOR)
         report = seed_procurement(
             n_projects=projects,
             purchaser_name="菏泽市教育局",
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         )
         if report is None:
             for _, register in pending:
-                register()  # each skips a registration already made
+                register()  # each skips a registration or policy version already made
         for label, seed in (("credit", seed_credit), ("guarantees", seed_guarantees), ("financing", seed_financing)):
             added = seed(actor=ACTOR, at=NOW)
             summary = ", ".join(f"{k}={v}" for k, v in added.items()) if added else "already present: nothing added"
