@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from zhengcai.core.permissions import P, role_allows
+from zhengcai.core.permissions import P, Role, role_allows
 from zhengcai.organizations.models import REGIONAL_KINDS, Organization, Region
 
 from .models import ApiToken, Membership, User
@@ -31,6 +31,36 @@ def user_acting_for(*, user: Any, organization_id: int) -> Any:
     """Narrow the user's memberships, for this request, to one organization (API tokens)."""
     user._zc_memberships = [m for m in user_memberships(user=user) if m.organization_id == organization_id]
     return user
+
+
+class ReadOnlyPrincipal:
+    """Who a system-made document (the evaluation's period report) reads as: every role in one organization, so
+    each module's own scoped selectors answer for that organization's reach. Not a user: nothing is stored, it
+    can't log in, and services refuse it as an actor (it has no primary key)."""
+
+    is_authenticated = True
+    is_active = True
+    pk = None
+    id = None
+
+    def __init__(self, organization: Organization) -> None:
+        self.organization = organization
+        self._zc_memberships = [Membership(organization=organization, role=r, is_active=True) for r in Role.values]
+
+    def __str__(self) -> str:
+        return f"read-only: {self.organization.name}"
+
+
+def city_reader() -> ReadOnlyPrincipal | None:
+    """The read-only principal of the city's first regional organization (its finance bureau or people's
+    government): city-wide figures whoever asks (None before the city has one)."""
+    org = (
+        Organization.objects.filter(kind__in=REGIONAL_KINDS, region__level=Region.Level.CITY)
+        .select_related("region")
+        .order_by("pk")
+        .first()
+    )
+    return ReadOnlyPrincipal(org) if org is not None else None
 
 
 def user_roles(*, user: Any) -> set[str]:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
+from zhengcai.accounts.selectors import city_reader
 from zhengcai.core import clock, excel
 from zhengcai.core.audit import audit_record
 from zhengcai.core.errors import ServiceError
@@ -139,28 +140,6 @@ def module_figures(*, user: Any, year: int, today: dt.date, at: dt.datetime) -> 
     ]
 
 
-def city_wide_principal() -> Any:
-    """A read-only principal whose every role sits in a city-level organization, so each module's selectors
-    answer for the whole city: the report is a city-wide document, whoever requested it (None where the city has
-    no bureau or government organization yet)."""
-    from types import SimpleNamespace
-
-    from zhengcai.accounts.models import Membership
-    from zhengcai.core.permissions import Role
-    from zhengcai.organizations.models import REGIONAL_KINDS, Organization, Region
-
-    org = (
-        Organization.objects.filter(kind__in=REGIONAL_KINDS, region__level=Region.Level.CITY)
-        .select_related("region")
-        .order_by("pk")
-        .first()
-    )
-    if org is None:
-        return None
-    memberships = [Membership(organization=org, role=role, is_active=True) for role in Role.values]
-    return SimpleNamespace(is_authenticated=True, is_active=True, pk=None, id=None, _zc_memberships=memberships)
-
-
 def report_data(*, period: Period, user: Any, at: dt.datetime) -> ReportData:
     periods = [period]
     board = ds.board(period=period, periods=periods)
@@ -169,7 +148,7 @@ def report_data(*, period: Period, user: Any, at: dt.datetime) -> ReportData:
         data.modules_note = "本报告由系统自动生成，未附各业务模块数据。"
     else:
         today = min(period.end - dt.timedelta(days=1), timezone.localdate(at))
-        principal = city_wide_principal()  # city-wide figures, not the requester's scope
+        principal = city_reader()  # city-wide figures, not the requester's scope
         if principal is not None:
             data.modules = module_figures(user=principal, year=period.start.year, today=today, at=at)
     return data

@@ -337,10 +337,12 @@ def test_report_pages_need_red_flag_view(heze: dict[str, Any], admins: dict[str,
 
 
 def test_report_module_figures_are_city_wide(heze: dict[str, Any]) -> None:
-    from zhengcai.accounts.selectors import user_scope
+    from zhengcai.accounts.selectors import city_reader, user_scope
 
-    principal = reports.city_wide_principal()
+    principal = city_reader()
     assert principal is not None
+    assert principal.pk is None
+    assert str(principal).startswith("read-only: ")
     for perm in (P.TRAINING_VIEW, P.PUBLICITY_VIEW, P.PROCUREMENT_VIEW_ALL, P.FINANCING_VIEW_ALL):
         assert user_scope(user=principal, perm=perm).everything
     seen: list[Any] = []
