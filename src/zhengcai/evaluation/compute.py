@@ -1579,21 +1579,17 @@ def records_total(code: str, rows: list[dict[str, Any]]) -> tuple[Decimal, Decim
 def evaluation_tick(*, at: dt.datetime, max_age: dt.timedelta) -> list[ComputeJob]:
     """Queue this year's snapshot job when its newest snapshot is older than ``max_age`` (or missing), and a
     red-flag scan; each is skipped while the same job is queued or running."""
-    from .models import JobKind, JobStatus
-
-    def busy(kind: str, params: dict[str, Any]) -> bool:
-        return ComputeJob.objects.filter(
-            kind=kind, params=params, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).exists()
-
     from . import jobs
+    from .models import JobKind
+
+    busy = jobs.job_busy
 
     queued: list[ComputeJob] = []
     year = at.astimezone(SH).year
     newest = Snapshot.objects.filter(period__label=str(year)).order_by("-computed_at").first()
     params = {"year": year}
-    if (newest is None or newest.computed_at < at - max_age) and not busy(JobKind.SNAPSHOT, params):
+    if (newest is None or newest.computed_at < at - max_age) and not busy(kind=JobKind.SNAPSHOT, params=params):
         queued.append(jobs.job_request(kind=JobKind.SNAPSHOT, params=params, actor="system", at=at))
-    if not busy(JobKind.RED_FLAGS, {}):
+    if not busy(kind=JobKind.RED_FLAGS, params={}):
         queued.append(jobs.job_request(kind=JobKind.RED_FLAGS, params={}, actor="system", at=at))
     return queued

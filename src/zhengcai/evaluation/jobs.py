@@ -99,6 +99,17 @@ def job_request(*, kind: str, params: dict[str, Any], actor: Any, at: dt.datetim
     return job
 
 
+def job_busy(*, kind: str, params: dict[str, Any]) -> bool:
+    """Whether the same computation is queued, or running and still showing progress (a job silent for
+    ``STALE_AFTER`` does not count: the next ``job_request`` marks it failed)."""
+    live = ComputeJob.objects.filter(
+        kind=kind,
+        params=json.loads(json.dumps(params, sort_keys=True)),
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+    )
+    return live.exclude(status=JobStatus.RUNNING, heartbeat_at__lt=clock.now() - STALE_AFTER).exists()
+
+
 def _abandon_stale(*, kind: str, params: dict[str, Any], actor: Any) -> None:
     now = clock.now()
     stale = ComputeJob.objects.select_for_update().filter(

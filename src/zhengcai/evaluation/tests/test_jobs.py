@@ -75,3 +75,21 @@ def test_progress_is_the_heartbeat(admin: Any) -> None:
     assert clock.now() - job.heartbeat_at < jobs.STALE_AFTER
     with pytest.raises(ConflictError):  # alive again: it blocks
         jobs.job_request(kind=JobKind.SNAPSHOT, params={"year": 2026}, actor=admin, at=AT)
+
+
+def test_the_tick_replaces_a_job_whose_worker_died(admin: Any) -> None:
+    """evaluation_tick asks the same question as job_request: a silent running job is not 'busy'."""
+    from zhengcai.evaluation.compute import evaluation_tick
+
+    job = jobs.job_request(kind=JobKind.RED_FLAGS, params={}, actor=admin, at=AT)
+    _running(job, silent_for=jobs.STALE_AFTER - dt.timedelta(minutes=1))
+    assert jobs.job_busy(kind=JobKind.RED_FLAGS, params={})
+    assert not [
+        j for j in evaluation_tick(at=clock.now(), max_age=dt.timedelta(hours=1)) if j.kind == JobKind.RED_FLAGS
+    ]
+    _running(job, silent_for=jobs.STALE_AFTER + dt.timedelta(minutes=1))
+    assert not jobs.job_busy(kind=JobKind.RED_FLAGS, params={})
+    [scan] = [j for j in evaluation_tick(at=clock.now(), max_age=dt.timedelta(hours=1)) if j.kind == JobKind.RED_FLAGS]
+    assert scan.pk != job.pk
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
