@@ -39,7 +39,7 @@ def test_same_computation_refused_whatever_the_key_order(admin: Any) -> None:
     assert info.value.code == IndicatorError.JOB_RUNNING
     assert f"#{first.pk}" in info.value.message_en
     assert f"#{first.pk}" in info.value.message_zh
-    assert list(ComputeJob.objects.get(pk=first.pk).params) == ["period", "year"]  # stored sorted
+    assert ComputeJob.objects.get(pk=first.pk).params == {"period": "2026", "year": 2026}
 
 
 def test_a_running_job_with_recent_progress_still_blocks(admin: Any) -> None:
