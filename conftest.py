@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, settings
 
 from zhengcai.accounts.models import User
 from zhengcai.accounts.services import membership_create, user_create
@@ -21,6 +22,11 @@ PASSWORD = "Test-pass-2026!"
 AT = timezone.make_aware(dt.datetime(2026, 3, 2, 10, 0))
 _codes = random.Random(7)
 _counter = itertools.count(1)
+
+# Tests assert behaviour, not speed: on a loaded CI machine Hypothesis must not fail a test for generating its
+# inputs slowly or for one slow example.
+settings.register_profile("zhengcai", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("zhengcai")
 
 
 def make_code(division: str = "371700") -> str:

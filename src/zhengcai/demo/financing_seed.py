@@ -202,6 +202,7 @@ class Seeder:
         if amount <= 0:
             return []
         steps: list[tuple[dt.datetime, Callable[[], None]]] = []
+        applied_at = t  # ``t`` moves on below; the application is made at this moment, not at the last one
 
         def apply() -> None:
             plan.application = services.application_apply(
@@ -213,10 +214,10 @@ class Seeder:
                 purpose=rng.choice(["采购原材料", "支付货款及人工", "履约资金周转", "设备采购"]),
                 submit=plan.stop != ApplicationStatus.DRAFT,
                 actor=plan.supplier_user,
-                at=t,
+                at=applied_at,
             )
 
-        steps.append((t, apply))
+        steps.append((applied_at, apply))
         if plan.stop == ApplicationStatus.DRAFT:
             return steps
         t += dt.timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 5))
